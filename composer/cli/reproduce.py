@@ -1,0 +1,33 @@
+"""`composer reproduce CASE`: re-run every step on CPU and check every image is bit-identical."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("reproduce", help="re-create every image of a case file and compare",
+                              description="Load the model the case names (by SHA-256), replay every step "
+                                          "on CPU and check every candidate and the final portrait.")
+    p.add_argument("case", help="the .composer-case file")
+    p.add_argument("--models", action="append", default=None, metavar="DIR",
+                   help="folder to search for model bundles (repeatable; default: $COMPOSER_MODELS, models/)")
+    p.add_argument("--trust", action="append", default=[], metavar="KEYFILE",
+                   help="also trust the signer whose public key is in KEYFILE")
+    p.add_argument("--keys-dir", default=None, help="folder of this workstation's keys (default: user config)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from composer.casefile.reproduce import reproduce_case
+    from composer.casefile.signing import trusted_fingerprints
+    from composer.errors import ComposerError
+
+    try:
+        trusted = trusted_fingerprints(args.keys_dir, args.trust)
+        report = reproduce_case(args.case, args.models, trusted_keys=trusted)
+    except ComposerError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print("\n".join(report.lines()), file=sys.stdout if report.ok else sys.stderr)
+    return 0 if report.ok else 1

@@ -1,0 +1,97 @@
+"""Menus, toolbar and keyboard shortcuts: every command reachable from the keyboard.
+
+`build_actions` creates the QActions (text, shortcut, tip) without connecting them;
+the main window connects each to the widget or Studio method it stands for.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PyQt5.QtGui import QKeySequence
+from PyQt5.QtWidgets import QAction, QActionGroup, QMainWindow, QMenu
+
+from composer.gui.settings import CANDIDATE_COUNTS
+
+# name: (menu, text, shortcut, tip)
+SPECS = {
+    "export": ("&File", "&Export case file…", "Ctrl+E", "Write the signed case file and its PDF"),
+    "photo": ("&File", "Lock from &photo…", "Ctrl+O", "Take locked regions from a reference photo"),
+    "recover": ("&File", "&Recover session…", "", "Reopen an autosaved session"),
+    "quit": ("&File", "&Quit", "Ctrl+Q", "Close Composer"),
+    "undo": ("&Edit", "&Undo", "Ctrl+Z", "Go back one step (nothing is deleted)"),
+    "redo": ("&Edit", "&Redo", "Ctrl+Shift+Z", "Go forward again"),
+    "cancel": ("&Edit", "&Cancel job", "Esc", "Stop the running job"),
+    "describe": ("&Edit", "Focus &description", "Ctrl+D", "Type the witness's words"),
+    "generate": ("&Portrait", "&Generate", "Ctrl+G", "Draw new candidates for the caption"),
+    "evolve": ("&Portrait", "&More like this", "Ctrl+M", "Variations around the picked face"),
+    "resynthesise": ("&Portrait", "&Re-synthesise unlocked", "Ctrl+R",
+                     "Keep the locked regions, redraw the rest"),
+    "clear_lock": ("&Portrait", "C&lear lock", "Ctrl+Shift+L", "Unlock everything"),
+    "witness": ("&View", "&Witness view", "Ctrl+Shift+W", "Open the clean window for the witness"),
+    "witness_portrait": ("&View", "Witness sees the &portrait", "Ctrl+Shift+P",
+                         "Show the picked portrait instead of the candidates"),
+    "zoom_in": ("&View", "Zoom &in", "Ctrl++", ""),
+    "zoom_out": ("&View", "Zoom &out", "Ctrl+-", ""),
+    "zoom_fit": ("&View", "&Fit", "Ctrl+0", ""),
+    "reload": ("&Model", "&Reload model", "Ctrl+Shift+R", "Load the model again"),
+    "about": ("&Help", "&About Composer", "F1", "Model, SHA-256 and device"),
+}
+TOOLBAR = ("generate", "evolve", "resynthesise", "undo", "redo", "witness", "export")
+DEVICE_LABELS = {"auto": "&Automatic (GPU if present)", "cpu": "&CPU only", "cuda": "&GPU (CUDA)"}
+
+
+@dataclass
+class Actions:
+    """All QActions by name, plus the exclusive groups for candidate count and device."""
+
+    by_name: dict[str, QAction]
+    counts: dict[int, QAction]
+    devices: dict[str, QAction]
+
+    def __getitem__(self, name: str) -> QAction:
+        return self.by_name[name]
+
+
+def build_actions(window: QMainWindow) -> Actions:
+    """Create the menus and toolbar on `window` and return the actions to connect."""
+    menus: dict[str, QMenu] = {}
+    by_name: dict[str, QAction] = {}
+    for name, (menu, text, shortcut, tip) in SPECS.items():
+        if menu not in menus:
+            menus[menu] = window.menuBar().addMenu(menu)
+        action = QAction(text, window)
+        action.setObjectName(f"action_{name}")
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+            action.setToolTip(f"{tip} ({shortcut})" if shortcut else tip)
+        menus[menu].addAction(action)
+        by_name[name] = action
+    by_name["witness_portrait"].setCheckable(True)
+
+    counts_menu = menus["&View"].addMenu("&Candidates")
+    count_group = QActionGroup(window)
+    counts = {}
+    for n in CANDIDATE_COUNTS:
+        action = QAction(f"&{n} candidates", window, checkable=True)
+        action.setObjectName(f"action_count_{n}")
+        count_group.addAction(action)
+        counts_menu.addAction(action)
+        counts[n] = action
+
+    device_menu = menus["&Model"].addMenu("&Device")
+    device_group = QActionGroup(window)
+    devices = {}
+    for device, label in DEVICE_LABELS.items():
+        action = QAction(label, window, checkable=True)
+        action.setObjectName(f"action_device_{device}")
+        device_group.addAction(action)
+        device_menu.addAction(action)
+        devices[device] = action
+
+    toolbar = window.addToolBar("Main")
+    toolbar.setObjectName("mainToolbar")
+    for name in TOOLBAR:
+        toolbar.addAction(by_name[name])
+    return Actions(by_name, counts, devices)

@@ -1,0 +1,53 @@
+"""Modal questions the window asks, gathered in one injectable object.
+
+Tests replace these methods (monkeypatch) instead of clicking real modal dialogs.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from PyQt5.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from composer.gui.images import PHOTO_FILTER
+
+EXPORT, DISCARD, CANCEL = "export", "discard", "cancel"
+
+
+class Dialogs:
+    """File pickers and message boxes parented to the main window."""
+
+    def __init__(self, parent: Optional[QWidget] = None) -> None:
+        self.parent = parent
+
+    def open_photo(self, folder: str) -> Optional[str]:
+        path, _ = QFileDialog.getOpenFileName(self.parent, "Lock from photo", folder, PHOTO_FILTER)
+        return path or None
+
+    def choose_recovery(self, choices: list[str]) -> Optional[int]:
+        """Offer autosaved sessions; the index chosen, or None to start afresh."""
+        box = QMessageBox(QMessageBox.Question, "Recover session",
+                          "Composer did not close normally last time. Recover the autosaved "
+                          "session?\n\n" + "\n".join(choices[:5]),
+                          QMessageBox.Yes | QMessageBox.No, self.parent)
+        box.setDefaultButton(QMessageBox.Yes)
+        return 0 if box.exec_() == QMessageBox.Yes else None
+
+    def unexported_work(self) -> str:
+        """Ask before closing with steps not yet exported: EXPORT, DISCARD or CANCEL."""
+        box = QMessageBox(QMessageBox.Warning, "Unexported work",
+                          "This session has steps that are not in a case file yet.\n"
+                          "The autosave keeps them, but export now to have a signed record.",
+                          QMessageBox.NoButton, self.parent)
+        export = box.addButton("Export case file…", QMessageBox.AcceptRole)
+        discard = box.addButton("Close without exporting", QMessageBox.DestructiveRole)
+        box.addButton(QMessageBox.Cancel)
+        box.setDefaultButton(export)
+        box.exec_()
+        clicked = box.clickedButton()
+        return EXPORT if clicked is export else DISCARD if clicked is discard else CANCEL
+
+    def error(self, title: str, text: str) -> None:
+        QMessageBox.warning(self.parent, title, text)
+
+    def info(self, title: str, text: str) -> None:
+        QMessageBox.information(self.parent, title, text)

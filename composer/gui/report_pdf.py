@@ -1,0 +1,116 @@
+"""Draw a case's ReportContent into a one-page A4 PDF with QPdfWriter/QPainter.
+
+Works headless with QT_QPA_PLATFORM=offscreen. Qt needs an application object to lay out text;
+if none exists one is made (a QApplication, so widget code started later still works) and kept
+for the life of the process, as Qt requires.
+"""
+from __future__ import annotations
+
+import os
+
+from PyQt5.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRectF, Qt
+from PyQt5.QtGui import QFont, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter
+from PyQt5.QtWidgets import QApplication
+
+from composer.casefile.report import ReportContent
+
+DPI = 150
+DASH = "\u2014"
+_APP_HOLDER: list = []  # keeps a QApplication made here alive (Qt allows one per process)
+
+
+def _ensure_app() -> None:
+    if QApplication.instance() is None:
+        if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+            os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        _APP_HOLDER.append(QApplication(["composer-report"]))
+
+
+class _Page:
+    """A cursor down the page: each call draws a block and moves below it."""
+
+    def __init__(self, painter: QPainter, width: float) -> None:
+        self.p, self.width, self.y = painter, width, 0.0
+
+    def text(self, text: str, size: float = 10, bold: bool = False, gap: float = 0.25) -> None:
+        font = QFont("Helvetica", 1)
+        font.setPointSizeF(size)
+        font.setBold(bold)
+        self.p.setFont(font)
+        rect = QRectF(0, self.y, self.width, 10_000)
+        flags = int(Qt.AlignLeft | Qt.AlignTop | Qt.TextWordWrap)
+        bound = self.p.boundingRect(rect, flags, text)
+        self.p.drawText(rect, flags, text)
+        self.y += bound.height() + gap * size * DPI / 72
+
+    def image(self, png: bytes, x: float, size: float) -> None:
+        img = QImage.fromData(png, "PNG")
+        if not img.isNull():
+            self.p.drawImage(QRectF(x, self.y, size, size), img)
+
+
+def _at(page: _Page, width: float) -> _Page:
+    """A narrower cursor at the same height (for side-by-side blocks)."""
+    sub = _Page(page.p, width)
+    sub.y = page.y
+    return sub
+
+
+def render_pdf(content: ReportContent) -> bytes:
+    """The report as PDF bytes."""
+    _ensure_app()
+    data = QByteArray()
+    buf = QBuffer(data)
+    buf.open(QIODevice.WriteOnly)
+    writer = QPdfWriter(buf)
+    writer.setResolution(DPI)
+    writer.setPageLayout(QPageLayout(QPageSize(QPageSize.A4), QPageLayout.Portrait, QMarginsF(15, 15, 15, 15),
+                                     QPageLayout.Millimeter))
+    writer.setTitle(f"Composite portrait - case {content.case_id}")
+    writer.setCreator("Composer")
+    painter = QPainter(writer)
+    painter.setRenderHint(QPainter.SmoothPixmapTransform)
+    try:
+        _draw(_Page(painter, writer.width()), content, writer.height())
+    finally:
+        painter.end()
+        buf.close()
+    return bytes(data)
+
+
+def _draw(page: _Page, c: ReportContent, height: float) -> None:
+    page.text(f"Composite portrait \u2014 case {c.case_id}", 18, bold=True)
+    page.text(f"Date (UTC): {c.date}    Operator: {c.operator or DASH}    "
+              f"Witness reference: {c.witness_ref or DASH}", 10)
+    side = min(page.width * 0.5, height * 0.38)
+    top = page.y
+    page.image(c.final_portrait_png, 0, side)
+    text_page = _at(page, page.width - side - 0.3 * DPI)
+    page.p.save()
+    page.p.translate(side + 0.3 * DPI, 0)
+    text_page.text("Description", 12, bold=True)
+    for line in c.description or ("(no dropdown choices or free text recorded)",):
+        text_page.text(line, 10, gap=0.1)
+    text_page.text("Caption given to the model", 12, bold=True)
+    text_page.text(c.caption or DASH, 10)
+    text_page.text("Not understood (not used)", 12, bold=True)
+    text_page.text(", ".join(c.not_understood) if c.not_understood else "nothing", 10)
+    page.p.restore()
+    page.y = max(top + side, text_page.y) + 0.2 * DPI
+    if c.history_png:
+        page.text("History (portraits picked, oldest first)", 12, bold=True)
+        thumb = min(page.width / max(len(c.history_png), 1), 1.2 * DPI) - 0.08 * DPI
+        top = page.y
+        for i, (png, label) in enumerate(zip(c.history_png, c.history_labels)):
+            page.y = top
+            page.image(png, i * (thumb + 0.08 * DPI), thumb)
+            page.y += thumb + 0.03 * DPI
+            page.p.save()
+            page.p.translate(i * (thumb + 0.08 * DPI), 0)
+            _at(page, thumb).text(label, 7)
+            page.p.restore()
+        page.y = top + thumb + 0.3 * DPI
+    page.text(f"Model: {c.model_name}    SHA-256: {c.model_sha256}", 8)
+    page.text(f"Composer {c.app_version}; {c.n_steps} steps; {c.n_images_shown} images shown to the witness "
+              "(all kept in the case file).", 8)
+    page.text(c.verification, 8)

@@ -1,0 +1,98 @@
+"""Screenshots of the main window and the witness view, driven through the real engine.
+
+    python -m composer.gui.screenshots OUTDIR [--model PATH] [--text "..."]
+
+Loads the model, types a description, generates candidates, picks one, locks the
+eyes and mouth, and saves OUTDIR/screenshot-main.png and OUTDIR/screenshot-witness.png.
+Run it under a display or `xvfb-run`; settings and autosaves go to a temporary folder
+so a real user's preferences are untouched.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Callable, Optional, Sequence
+
+from PyQt5.QtCore import QCoreApplication, QEventLoop, QSettings, Qt, QTimer
+from PyQt5.QtWidgets import QApplication
+
+DEFAULT_TEXT = "a young woman with long wavy brown hair, arched eyebrows and a slight smile"
+
+
+def wait_until(ready: Callable[[], bool], timeout_s: float, what: str) -> None:
+    """Run the event loop until `ready()` (checked every 50 ms) or fail after `timeout_s`."""
+    loop = QEventLoop()
+    timer = QTimer(interval=50)
+    timer.timeout.connect(lambda: ready() and loop.quit())
+    deadline = QTimer(singleShot=True, interval=int(timeout_s * 1000))
+    deadline.timeout.connect(loop.quit)
+    timer.start()
+    deadline.start()
+    loop.exec_()
+    timer.stop()
+    if not ready():
+        raise TimeoutError(f"timed out after {timeout_s:.0f} s waiting for {what}")
+
+
+def take(outdir: Path, model: Optional[Path], text: str, timeout_s: float,
+         loader: Optional[Callable] = None) -> list[Path]:
+    """Drive a window through one short session and save the two screenshots."""
+    from composer.gui.app import create_window, load_engine
+
+    with tempfile.TemporaryDirectory(prefix="composer-shots-") as tmp:
+        scratch = Path(tmp)
+        QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(scratch))
+        window = create_window(loader=loader or load_engine, model_path=model,
+                               recovery_root=scratch / "recovery")
+        failure: list[str] = []
+        window.studio.model_failed.connect(failure.append)
+        window.resize(1500, 900)
+        window.show()
+        window.load_model()
+        wait_until(lambda: window.studio.engine is not None or bool(failure), timeout_s, "the model")
+        if failure:
+            raise SystemExit(f"model could not be loaded: {failure[0]}")
+        window.description.free_text.setPlainText(text)
+        window.description.refresh()
+        window.generate()
+        wait_until(lambda: window.grid.shown() > 0 and not window.studio.jobs.busy, timeout_s,
+                   "candidates")
+        window.studio.pick(min(4, window.grid.shown() - 1))
+        for region in ("eyes", "mouth"):
+            if region in window.lock_tools.colours:
+                window.lock_tools.set_region_checked(region, True)
+        window.show_witness()
+        window.witness.resize(1200, 800)
+        QCoreApplication.processEvents()
+        outdir.mkdir(parents=True, exist_ok=True)
+        paths = [outdir / "screenshot-main.png", outdir / "screenshot-witness.png"]
+        window.grab().save(str(paths[0]))
+        window.witness.grab().save(str(paths[1]))
+        window.studio.mark_exported()
+        window.close()
+        return paths
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m composer.gui.screenshots", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("outdir", type=Path)
+    p.add_argument("--model", type=Path, default=None)
+    p.add_argument("--text", default=DEFAULT_TEXT)
+    p.add_argument("--timeout", type=float, default=300.0, help="seconds per wait")
+    args = p.parse_args(argv)
+    QCoreApplication.setAttribute(Qt.AA_EnableHighDpiScaling, True)
+    QCoreApplication.setAttribute(Qt.AA_UseHighDpiPixmaps, True)
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    app = QApplication.instance() or QApplication(["composer-screenshots"])  # noqa: F841
+    for path in take(args.outdir, args.model, args.text, args.timeout):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

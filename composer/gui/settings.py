@@ -1,0 +1,85 @@
+"""The window's persistent preferences (QSettings): geometry, last folder, candidates, device.
+
+`GuiSettings` is a plain frozen value; `SettingsStore` reads and writes it so the rest
+of the GUI never touches QSettings keys directly.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from PyQt5.QtCore import QByteArray, QSettings
+
+ORGANISATION = "Composer"
+APPLICATION = "Composer"
+CANDIDATE_COUNTS = (6, 9)
+DEVICES = ("auto", "cpu", "cuda")
+
+
+@dataclass(frozen=True)
+class GuiSettings:
+    """User preferences that survive a restart."""
+
+    n_candidates: int = 9
+    device: str = "auto"
+    last_folder: str = ""
+    evolve_strength: float = 0.5
+
+    def with_(self, **changes) -> "GuiSettings":
+        return replace(self, **changes)
+
+
+def _int(value, default: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _float(value, default: float) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return default
+
+
+class SettingsStore:
+    """Reads/writes `GuiSettings` and the window geometry; bad stored values fall back to defaults."""
+
+    def __init__(self, settings: QSettings | None = None) -> None:
+        self._q = settings if settings is not None else QSettings(
+            QSettings.IniFormat, QSettings.UserScope, ORGANISATION, APPLICATION)
+
+    def load(self) -> GuiSettings:
+        d = GuiSettings()
+        n = _int(self._q.value("candidates/count", d.n_candidates), d.n_candidates)
+        device = str(self._q.value("model/device", d.device) or d.device)
+        folder = str(self._q.value("files/last_folder", "") or "")
+        strength = _float(self._q.value("candidates/evolve_strength", d.evolve_strength),
+                          d.evolve_strength)
+        return GuiSettings(
+            n_candidates=n if n in CANDIDATE_COUNTS else d.n_candidates,
+            device=device if device in DEVICES else d.device,
+            last_folder=folder if folder and Path(folder).is_dir() else "",
+            evolve_strength=min(1.0, max(0.0, strength)),
+        )
+
+    def save(self, s: GuiSettings) -> None:
+        self._q.setValue("candidates/count", s.n_candidates)
+        self._q.setValue("model/device", s.device)
+        self._q.setValue("files/last_folder", s.last_folder)
+        self._q.setValue("candidates/evolve_strength", s.evolve_strength)
+        self._q.sync()
+
+    def geometry(self) -> QByteArray | None:
+        value = self._q.value("window/geometry")
+        return value if isinstance(value, QByteArray) and not value.isEmpty() else None
+
+    def window_state(self) -> QByteArray | None:
+        value = self._q.value("window/state")
+        return value if isinstance(value, QByteArray) and not value.isEmpty() else None
+
+    def save_window(self, geometry: QByteArray, state: QByteArray) -> None:
+        self._q.setValue("window/geometry", geometry)
+        self._q.setValue("window/state", state)
+        self._q.sync()

@@ -1,0 +1,298 @@
+"""What witnesses say, as data: phrases mapped onto CelebA attribute settings.
+
+Each `Sense` lists its effects, primary effect first; a negation ("no", "not",
+"without"...) flips only the primary effect, so "not clean-shaven" means "has a
+beard" without claiming a goatee. Words about who the person is (man, she, his)
+are not negatable: "doesn't have his glasses" must not make him a woman.
+
+Some phrases are recognised but cannot be drawn (eye colour, hair length, scars,
+clothing): they are reported as not understood with the reason, rather than being
+mistaken for something else ("brown eyes" is not brown hair). Phrases are written
+with spaces or hyphens; `phrase_key` normalises both the same way the parser
+normalises free text, so "fair-haired", "fair haired" and "Fair Haired" all match.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Iterable, Mapping
+
+from composer.text.attributes import ATTRIBUTES
+
+Key = tuple[str, ...]
+YOUNG_BELOW = 40  # ages under this count as Young (CelebA gives no threshold)
+_NOT_OFFERED = frozenset({"Attractive", "Blurry"})
+
+
+@dataclass(frozen=True)
+class Sense:
+    """What a phrase means: (attribute, value) effects, the first one primary."""
+    effects: tuple[tuple[str, bool], ...]
+    negatable: bool = True
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Everything the free-text parser knows about words."""
+    senses: Mapping[Key, Sense]
+    unsupported: Mapping[Key, str]      # recognised, but not a CelebA attribute: why
+    negations: frozenset[str]           # open a negation scope
+    filler: frozenset[str]              # understood as carrying no attribute
+    boundaries: frozenset[str]          # close a negation scope
+    soft_boundaries: frozenset[str]     # close it once it has negated something
+    age_units: frozenset[str]           # "45 years", "45 yo"
+    age_prefixes: frozenset[str]        # "aged 45"
+    max_len: int
+
+
+def normalise(word: str) -> str:
+    """Lower-case, straight apostrophes, no possessive 's ("man's" -> "man", "40's" -> "40s")."""
+    w = word.casefold().replace("\u2019", "'")
+    if w[:1].isdigit():
+        return w.replace("'", "")
+    if w.endswith("'s") and len(w) > 3:
+        return w[:-2]
+    return w
+
+
+def phrase_key(phrase: str) -> Key:
+    return tuple(normalise(w) for w in re.split(r"[\s\-]+", phrase.strip()) if w)
+
+
+def _spec(spec: str) -> tuple[tuple[str, bool], ...]:
+    return tuple((item[1:], item[0] == "+") for item in spec.split())
+
+
+# (phrases separated by "|", effects: "+Attr" present, "-Attr" absent; first is primary)
+_SENSES: tuple[tuple[str, str], ...] = (
+    # hair colour
+    ("blond|blonde|blondish|fair hair|fair haired|fairhaired|golden hair|strawberry blond|"
+     "strawberry blonde|platinum blond|platinum blonde|dirty blond|dirty blonde|sandy hair|"
+     "sandy haired|light hair|light haired|bleached hair|bleach blond|peroxide blonde|"
+     "yellow hair|towheaded|blond haired|blonde haired", "+Blond_Hair"),
+    ("black hair|black haired|jet black|jet black hair|raven hair|dark hair|dark haired|"
+     "very dark hair", "+Black_Hair"),
+    ("brown hair|brown haired|brunette|brunet|mousy|mousey|mousy hair|chestnut hair|"
+     "light brown hair|dark brown hair|auburn|auburn hair", "+Brown_Hair"),
+    ("grey|gray|greying|graying|grey haired|gray haired|white hair|white haired|silver hair|"
+     "silver haired|silvery hair|salt and pepper|salt and pepper hair|grizzled|hoary",
+     "+Gray_Hair"),
+    # hair texture, bangs, hairline
+    ("wavy|wavy hair|curly|curly hair|curls|curly haired|frizzy|frizzy hair|afro|ringlets|"
+     "permed|perm|wavey", "+Wavy_Hair"),
+    ("straight|straight hair|straight haired|sleek hair|lank hair", "+Straight_Hair"),
+    ("bangs|fringe|fringes|fringed|side fringe|side bangs", "+Bangs"),
+    ("receding|receding hairline|receding hair|balding|thinning hair|thinning|widow's peak|"
+     "high forehead|going bald|high hairline", "+Receding_Hairline"),
+    ("bald|bald head|baldy|baldie|shaved head|shaven head|skinhead|no hair|hairless|"
+     "bald headed|completely bald", "+Bald"),
+    ("full head of hair|thick hair|lots of hair", "-Bald"),
+    # facial hair (CelebA labels No_Beard false for almost all of these faces)
+    ("beard|bearded|full beard|beardy|bushy beard|thick beard|short beard|long beard|"
+     "facial hair|scruffy beard", "-No_Beard"),
+    ("goatee|goatee beard|goatie|chin beard|soul patch|van dyke", "+Goatee -No_Beard"),
+    ("moustache|mustache|moustached|mustached|mustachioed|tache|handlebar moustache|"
+     "handlebar mustache|pencil moustache|pencil mustache", "+Mustache -No_Beard"),
+    ("stubble|stubbly|stubbled|five o'clock shadow|5 o'clock shadow|five o clock shadow|"
+     "5 o clock shadow|unshaven|unshaved|designer stubble|scruffy", "+5_o_Clock_Shadow -No_Beard"),
+    ("sideburns|side burns|sideburn|mutton chops|muttonchops|sideboards|long sideburns",
+     "+Sideburns -No_Beard"),
+    ("clean shaven|cleanshaven|clean shaved|smooth shaven|freshly shaven|freshly shaved|"
+     "beardless|no facial hair|smooth faced",
+     "+No_Beard -Goatee -Mustache -5_o_Clock_Shadow -Sideburns"),
+    # eyebrows, eyes
+    ("arched eyebrows|arched brows|arched|high arched eyebrows", "+Arched_Eyebrows"),
+    ("plucked eyebrows", "+Arched_Eyebrows -Bushy_Eyebrows"),
+    ("bushy eyebrows|bushy brows|bushy|thick eyebrows|thick brows|heavy eyebrows|heavy brows|"
+     "unibrow|monobrow|mono brow|big eyebrows|hairy eyebrows|shaggy eyebrows|beetle brows|"
+     "beetle browed", "+Bushy_Eyebrows"),
+    ("thin eyebrows|thin brows|fine eyebrows|sparse eyebrows", "-Bushy_Eyebrows"),
+    ("narrow eyes|small eyes|narrow eyed|squinty|squinty eyes|squinting|squinted|beady eyes|"
+     "beady|hooded eyes|narrowed eyes|small narrow eyes", "+Narrow_Eyes"),
+    ("wide eyes|big eyes|large eyes|wide eyed|round eyes|bulging eyes", "-Narrow_Eyes"),
+    ("eye bags|baggy eyes|puffy eyes|tired eyes|dark circles|bags under the eyes|"
+     "bags under eyes|dark circles under the eyes|dark circles under eyes", "+Bags_Under_Eyes"),
+    ("bags under his eyes|dark circles under his eyes", "+Bags_Under_Eyes +Male"),
+    ("bags under her eyes|dark circles under her eyes", "+Bags_Under_Eyes -Male"),
+    # nose, lips, mouth
+    ("big nose|large nose|long nose|huge nose|prominent nose|bulbous nose|hooked nose|"
+     "hook nose|roman nose|broad nose|wide nose|fat nose|big nosed", "+Big_Nose"),
+    ("small nose|little nose|button nose|tiny nose|short nose|snub nose", "-Big_Nose"),
+    ("pointy nose|pointed nose|sharp nose|narrow nose|beaky nose|aquiline nose|thin nose",
+     "+Pointy_Nose"),
+    ("big lips|full lips|thick lips|plump lips|fat lips|large lips|fleshy lips|pouty lips|"
+     "puffy lips", "+Big_Lips"),
+    ("thin lips|small lips|narrow lips|thin lipped", "-Big_Lips"),
+    ("mouth open|open mouth|mouth slightly open|slightly open mouth|mouth agape|agape|"
+     "parted lips|lips parted|lips apart|mouth ajar|open mouthed|gaping", "+Mouth_Slightly_Open"),
+    ("mouth closed|closed mouth|lips closed|lips together|tight lipped", "-Mouth_Slightly_Open"),
+    # face, skin
+    ("oval face|oval|oval shaped face|oval shaped|egg shaped face", "+Oval_Face"),
+    ("round face|round faced|square face|square jaw|square jawed|angular face|strong jaw",
+     "-Oval_Face"),
+    ("double chin|double chinned|jowls|jowly|second chin", "+Double_Chin"),
+    ("high cheekbones|prominent cheekbones|high cheek bones|sharp cheekbones|"
+     "chiselled cheekbones|chiseled cheekbones|defined cheekbones|strong cheekbones",
+     "+High_Cheekbones"),
+    ("low cheekbones|flat cheekbones", "-High_Cheekbones"),
+    ("chubby|plump|fat|overweight|heavy set|heavyset|heavy|stocky|chunky|tubby|podgy|pudgy|"
+     "portly|obese|chubby cheeks|round cheeks|fat faced|puffy face|chubby face", "+Chubby"),
+    ("big guy|big man|big fella|big bloke", "+Chubby +Male"),
+    ("thin|skinny|slim|slender|gaunt|lean|bony|thin faced|thin face|slim faced|hollow cheeks|"
+     "hollow cheeked|sunken cheeks|scrawny|wiry|petite", "-Chubby"),
+    ("pale|pale skin|pale skinned|pale complexion|pasty|pasty faced|fair skin|fair skinned|"
+     "fair complexion|light skin|light skinned|pallid|ashen", "+Pale_Skin"),
+    ("tanned|tan|suntanned|sun tanned|tanned skin|dark skin|dark skinned|olive skin|"
+     "olive skinned|brown skin|swarthy", "-Pale_Skin"),
+    ("rosy cheeks|rosy|red cheeks|flushed|ruddy|ruddy complexion|ruddy cheeks|red faced|"
+     "rosy cheeked|blushing|pink cheeks|rosy complexion|florid", "+Rosy_Cheeks"),
+    # expression
+    ("smiling|smile|smiled|smiles|smiley|grinning|grin|grinned|grins|laughing|laughed|"
+     "beaming|smirking|smirk|happy|cheerful", "+Smiling"),
+    ("serious|frowning|frown|stern|scowling|scowl|grim|glum|neutral expression|straight face|"
+     "blank expression|expressionless|unsmiling|angry|sullen|stony faced|poker face|sad",
+     "-Smiling"),
+    # worn items, make-up
+    ("glasses|eyeglasses|eye glasses|spectacles|specs|sunglasses|sunnies|shades|bespectacled|"
+     "reading glasses|horn rimmed glasses|wire rimmed glasses|rimless glasses|dark glasses|"
+     "aviators|aviator sunglasses", "+Eyeglasses"),
+    ("hat|hats|cap|caps|baseball cap|beanie|beanie hat|woolly hat|wooly hat|bobble hat|beret|"
+     "fedora|trilby|flat cap|snapback|stetson|bowler hat|top hat|cowboy hat|bucket hat|sun hat",
+     "+Wearing_Hat"),
+    ("bareheaded|bare headed|hatless", "-Wearing_Hat"),
+    ("earrings|earring|ear rings|ear ring|hoop earrings|hoops|studs|ear studs|stud earrings|"
+     "pierced ears|pierced ear|ear piercings|ear piercing", "+Wearing_Earrings"),
+    ("necklace|necklaces|chain|gold chain|silver chain|neck chain|pendant|choker|locket|beads",
+     "+Wearing_Necklace"),
+    ("tie|necktie|neck tie|bow tie|bowtie|cravat", "+Wearing_Necktie"),
+    ("makeup|make up|made up|heavy makeup|heavy make up|heavily made up|lots of makeup|"
+     "eye makeup|eyeliner|eye liner|mascara|eyeshadow|eye shadow|blusher", "+Heavy_Makeup"),
+    ("lipstick|lip stick|red lipstick|lip gloss|lipgloss|red lips|painted lips|lippy",
+     "+Wearing_Lipstick"),
+    # age (see YOUNG_BELOW; numbers are handled by the parser)
+    ("young|younger|youthful|youth|young looking|teen|teens|teenager|teenaged|teenage|"
+     "adolescent|juvenile|kid|student|twenties|thirties|10s|20s|30s|twentysomething|"
+     "thirtysomething|boyish|baby faced|babyfaced|fresh faced", "+Young"),
+    ("old|older|elderly|aged|middle aged|middle age|senior|oap|pensioner|retired|retiree|"
+     "forties|fifties|sixties|seventies|eighties|nineties|40s|50s|60s|70s|80s|90s|mature|"
+     "oldish|older looking|wrinkled|wrinkles|wrinkly|old timer|grandfather|grandpa|grandad|"
+     "granddad", "-Young"),
+    ("grandmother|grandma|granny|nan", "-Young -Male"),
+)
+# Who the person is: never flipped by a negation.
+_PERSON: tuple[tuple[str, str], ...] = (
+    ("man|men|male|guy|guys|gentleman|gent|bloke|fellow|fella|chap|dude|he|him|his|himself|"
+     "mr|sir|masculine", "+Male"),
+    ("boy|lad|schoolboy", "+Male +Young"),
+    ("woman|women|female|lady|ladies|she|her|hers|herself|mrs|ms|gal|feminine|madam", "-Male"),
+    ("girl|lass|schoolgirl", "-Male +Young"),
+)
+# "his nose was big": noun, then the adjectives whose "adj noun" (or "adj") sense applies.
+_PREDICATIVE = (
+    ("hair", "blond blonde black dark brown grey gray white silver curly wavy straight thinning"),
+    ("nose", "big large long small pointy pointed sharp"),
+    ("lips", "big full thick thin"),
+    ("eyes", "narrow small puffy baggy squinty"),
+    ("eyebrows", "bushy thick arched thin"),
+    ("brows", "bushy thick arched thin"),
+    ("face", "oval round chubby thin pale"),
+    ("cheeks", "rosy red chubby"),
+    ("skin", "pale tanned"),
+    ("mouth", "open closed"),
+)
+_LINKS = ("is", "was", "are", "were", "looked", "looks", "seemed")
+
+_COLOURS = ("black white grey gray blue red green dark navy brown yellow orange pink purple "
+            "light beige khaki tan").split()
+_GARMENTS = ("hoodie|hoody|jacket|coat|shirt|t shirt|tshirt|jumper|sweater|jeans|trousers|suit|"
+             "tracksuit|uniform|scarf|gloves|shoes|trainers|dress|blouse|vest|jersey|fleece|"
+             "anorak|cardigan|overalls|hood").split("|")
+_UNSUPPORTED: tuple[tuple[str, str], ...] = (
+    ("|".join(f"{c} eyes|{c} eyed" for c in
+              "blue green brown grey gray hazel dark black light pale".split()),
+     "eye colour is not a CelebA attribute"),
+    ("short hair|long hair|short haired|long haired|shoulder length hair|shoulder length|"
+     "medium length hair|cropped hair|close cropped hair|crew cut|buzz cut|buzzcut|ponytail|"
+     "pony tail|bun|braids|plaits|pigtails|dreadlocks|dreads|mohawk|mohican|mullet|cornrows|"
+     "quiff", "hair length and style are not CelebA attributes"),
+    ("red hair|red haired|ginger|ginger hair|redhead|redheaded|copper hair|orange hair",
+     "CelebA has no red hair attribute (choose brown or blond if one is close)"),
+    ("tall|height|medium build|athletic|muscular|build|well built",
+     "height and build are not visible in a face portrait"),
+    ("long|short", "length and height are not CelebA attributes"),
+    ("scar|scars|scarred|tattoo|tattoos|tattooed|freckles|freckled|mole|moles|birthmark|acne|"
+     "spots|pimples|piercing|piercings|nose ring|nose piercing|lip piercing|eyebrow piercing",
+     "scars, tattoos, freckles and piercings are not CelebA attributes; add them by hand"),
+    ("white|black|asian|hispanic|latino|latina|caucasian|african|arab|mixed race",
+     "ethnicity is not a CelebA attribute (only pale skin is)"),
+    ("|".join(_GARMENTS + [f"{c} {g}" for c in _COLOURS for g in _GARMENTS]),
+     "clothing is not part of the portrait"),
+    ("mask|balaclava|face mask|scarf over his face|scarf over her face",
+     "a face covering hides the face; describe what was visible"),
+)
+
+_NEGATIONS = ("no not without never nor neither none isn't wasn't aren't weren't doesn't didn't "
+              "don't hasn't hadn't haven't won't wouldn't couldn't can't cannot isnt wasnt "
+              "arent werent doesnt didnt dont hasnt hadnt havent lacks lacking lacked minus non")
+_BOUNDARIES = "and but although though however whereas while yet so because then also plus"
+_SOFT_BOUNDARIES = "with has have had is was are were wears wore wearing sporting"
+_FILLER = (_BOUNDARIES + " " + _SOFT_BOUNDARIES + " " +
+           "a an the some any this that these those it its they them their there here be been "
+           "being am having wear worn dressed in on at of to from for by as like about around "
+           "roughly approximately maybe perhaps probably possibly definitely very quite rather "
+           "fairly really somewhat slightly heavily kind sort bit little lot lots look looks "
+           "looked looking seemed seems appeared appears i me my we our think thought believe "
+           "remember saw seen noticed who which or early mid late person suspect individual "
+           "someone somebody face hair head eyes eye eyebrows brows nose lips mouth cheeks "
+           "cheek chin jaw skin complexion forehead ears ear neck features expression colour "
+           "color coloured colored shade type style got sporting than more less much what "
+           "would could said say both one")
+
+
+def _entries(table: Iterable[tuple[str, str]], negatable: bool):
+    for phrases, spec in table:
+        sense = Sense(_spec(spec), negatable)
+        for phrase in phrases.split("|"):
+            yield phrase_key(phrase), sense
+
+
+def build_lexicon(senses_table=_SENSES, person_table=_PERSON,
+                  unsupported_table=_UNSUPPORTED) -> Lexicon:
+    """Assemble and check the tables; raises ValueError on an inconsistent table."""
+    senses: dict[Key, Sense] = {}
+    for key, sense in [*_entries(senses_table, True), *_entries(person_table, False)]:
+        for name, _ in sense.effects:
+            if name not in ATTRIBUTES or name in _NOT_OFFERED:
+                raise ValueError(f"lexicon phrase {' '.join(key)!r}: bad attribute {name!r}")
+        if key in senses and senses[key] != sense:
+            raise ValueError(f"lexicon phrase {' '.join(key)!r} has two meanings")
+        senses[key] = sense
+    for noun, adjectives in _PREDICATIVE:
+        for adj in adjectives.split():
+            sense = senses.get((adj, noun)) or senses.get((adj,))
+            if sense is None:
+                raise ValueError(f"no sense for {adj!r} {noun!r}")
+            for link in _LINKS:
+                senses.setdefault((noun, link, adj), sense)
+    unsupported: dict[Key, str] = {}
+    for phrases, reason in unsupported_table:
+        for phrase in phrases.split("|"):
+            key = phrase_key(phrase)
+            if key in senses:
+                raise ValueError(f"phrase {phrase!r} is both understood and unsupported")
+            unsupported.setdefault(key, reason)
+    words = lambda s: frozenset(s.split())  # noqa: E731
+    return Lexicon(
+        senses=MappingProxyType(senses), unsupported=MappingProxyType(unsupported),
+        negations=words(_NEGATIONS), filler=words(_FILLER), boundaries=words(_BOUNDARIES),
+        soft_boundaries=words(_SOFT_BOUNDARIES),
+        age_units=words("years year yrs yr yo"), age_prefixes=words("aged age"),
+        max_len=max(len(k) for k in [*senses, *unsupported]))
+
+
+@functools.lru_cache(maxsize=1)
+def default_lexicon() -> Lexicon:
+    """The shipped lexicon (built once; it is immutable)."""
+    return build_lexicon()

@@ -1,0 +1,53 @@
+"""Training settings, resolved once at the edge (CLI) and saved as JSON in the run folder."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Optional
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    data: str
+    out: str
+    image_size: int = 128
+    ngf: int = 64
+    ndf: int = 64
+    batch_size: int = 32
+    minutes: Optional[float] = None      # wall-clock budget; stops cleanly and exports
+    max_steps: Optional[int] = None
+    lr_g: float = 1e-4
+    lr_d: float = 4e-4
+    betas: tuple[float, float] = (0.0, 0.9)
+    ema_decay: float = 0.999
+    gp_k: float = 2.0
+    gp_p: float = 6.0
+    balance: bool = True                 # class-balanced sampling of rare attributes
+    device: str = "auto"
+    bf16: bool = False
+    channels_last: bool = False
+    seed: int = 0
+    checkpoint_minutes: float = 5.0
+    sample_every: int = 0                # steps; 0 = once per epoch
+    encoder: Optional[str] = None        # folder with encoder.safetensors + encoder.json; trained if absent
+    encoder_steps: int = 1500
+    workers_threads: int = 0             # torch CPU threads (0 = torch default)
+    limit: Optional[int] = None          # use only the first N images (smoke tests)
+
+    def __post_init__(self) -> None:
+        if self.image_size not in (64, 128, 256):
+            raise ValueError("--size must be 64, 128 or 256")
+        if self.batch_size < 2:
+            raise ValueError("--batch must be at least 2 (mismatched captions need a second sample)")
+
+    def to_json(self) -> dict:
+        d = asdict(self)
+        d["betas"] = list(self.betas)
+        return d
+
+    @classmethod
+    def from_json(cls, d: dict) -> "TrainConfig":
+        known = {f.name for f in fields(cls)}
+        d = {k: v for k, v in d.items() if k in known}
+        if "betas" in d:
+            d["betas"] = tuple(d["betas"])
+        return cls(**d)
