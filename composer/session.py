@@ -110,12 +110,12 @@ class Session:
     def description(self) -> dict:
         """The Description (as a dict) of the nearest describe step on the current branch."""
         s = self._nearest({"describe"})
-        return dict(s.inputs["description"]) if s else description_json({})
+        return json_copy(s.inputs["description"]) if s else description_json({})
 
     @property
     def interpretation(self) -> Optional[dict]:
         s = self._nearest({"describe"})
-        return dict(s.inputs["interpretation"]) if s and s.inputs.get("interpretation") else None
+        return json_copy(s.inputs["interpretation"]) if s and s.inputs.get("interpretation") else None
 
     @property
     def caption(self) -> Optional[str]:

@@ -154,6 +154,8 @@ def load_tag_folder(folder: Path, size: int = 128, tags_csv: str = "tags.csv") -
 def load_faces(path: Path, split: str = "train", size: int = 128, limit: Optional[int] = None) -> FaceData:
     """CelebA folder if it has celeba_attrs.csv, else a tag folder."""
     path = Path(path)
+    if not path.is_dir():
+        raise DataError(f"data folder {path} does not exist")
     if (path / "celeba_attrs.csv").is_file():
         return load_celeba(path, split, size, limit)
     if (path / "tags.csv").is_file():

@@ -208,7 +208,10 @@ def train(cfg: TrainConfig, log=print) -> Path:
     budget = cfg.minutes * 60 if cfg.minutes else None
     bar = tqdm(total=cfg.max_steps, initial=step0, disable=not d.main, unit="step", dynamic_ncols=True)
 
+    t0_box = [t0]
+
     def checkpoint() -> None:
+        """Save resumable state, the latest sample grid and an up-to-date bundle (rank 0 only)."""
         info["train_seconds"] += time.time() - t0_box[0]
         t0_box[0] = time.time()
         if d.main:
@@ -216,8 +219,8 @@ def train(cfg: TrainConfig, log=print) -> Path:
             with torch.no_grad():
                 imgs = torch.cat([G_ema(fixed_z, fixed_sent[i:i + 1].expand(8, -1)) for i in range(len(fixed_caps))])
             save_grid(imgs, len(fixed_caps), out / "samples_latest.png")
-
-    t0_box = [t0]
+            ips = (info["step"] - step0) * cfg.batch_size * d.world / max(time.time() - t0, 1e-9)
+            _export(out, cfg, data, mcfg, G_ema, D, enc, vocab, enc_metrics, info, ips, log)
     while True:
         elapsed = time.time() - start
         if (budget and elapsed >= budget) or (cfg.max_steps and info["step"] >= cfg.max_steps):
@@ -258,17 +261,20 @@ def train(cfg: TrainConfig, log=print) -> Path:
             last_ckpt = time.time()
     bar.close()
     checkpoint()
-    ips = (info["step"] - step0) * cfg.batch_size * d.world / max(time.time() - t0, 1e-9)
+    d.barrier()
+    return out / "bundle"
+
+
+def _export(out: Path, cfg: TrainConfig, data: FaceData, mcfg: ModelConfig, G_ema, D, enc, vocab,
+            enc_metrics: dict, info: dict, ips: float, log) -> None:
+    """Write the inference bundle (EMA generator, encoder, discriminator) as fp16 safetensors + JSON."""
     bundle = out / "bundle"
-    if d.main:
-        meta = {"name": f"dfgan-{data.kind}-{cfg.image_size}px-ngf{cfg.ngf}", "label_names": list(data.label_names),
-                "attribute_schema_version": 1 if data.kind == "celeba" else None,
-                "data": {"path": str(cfg.data), "kind": data.kind, "images": len(data), "split": "train"},
-                "recipe": cfg.to_json(), "metrics": {"encoder": enc_metrics, "steps": info["step"],
+    meta = {"name": f"dfgan-{data.kind}-{cfg.image_size}px-ngf{cfg.ngf}", "label_names": list(data.label_names),
+            "attribute_schema_version": 1 if data.kind == "celeba" else None,
+            "data": {"path": str(cfg.data), "kind": data.kind, "images": len(data), "split": "train"},
+            "recipe": cfg.to_json(), "metrics": {"encoder": enc_metrics, "steps": info["step"],
                                                        "images_seen": info["images_seen"],
                                                        "train_seconds": round(info["train_seconds"], 1),
                                                        "images_per_second_last_session": round(ips, 2)}}
-        sha = save_bundle(bundle, mcfg, {"generator": G_ema, "encoder": enc, "discriminator": D}, vocab, meta)
-        log(f"bundle written to {bundle} (sha256 {sha}); {info['step']} steps, {ips:.1f} img/s")
-    d.barrier()
-    return bundle
+    sha = save_bundle(bundle, mcfg, {"generator": G_ema, "encoder": enc, "discriminator": D}, vocab, meta)
+    log(f"bundle written to {bundle} (sha256 {sha}); {info['step']} steps, {ips:.1f} img/s")

@@ -1,0 +1,182 @@
+"""Region lock by latent optimisation (Fast-RSPer: Liu, Fu, Wu, "Region-Semantics Preserving
+Image Synthesis", ACCV 2018).
+
+The generator stays frozen. A batch of latents (candidate 0 = the current z, the others seeded
+restarts around it) is optimised with Adam so that the generated faces' deep features match the
+reference's inside the lock mask; the rest of the face is free. Losses per candidate:
+
+    region  = feature_weight * masked feature L1 (mask area-pooled to each level, each level
+              normalised by the reference's mean |feature| there) + pixel_weight * masked pixel L1
+    caption = softplus(-D.logits(D.features(x), sentence))        (only if caption_weight > 0)
+    prior   = (|z|² / nz - 1)²                                    keeps z on the N(0, I) shell
+
+The candidates' losses are summed, so each candidate follows its own path whatever the batch.
+Grad/autocast modes are entered only around computations, never across a `yield`, so a caller
+that stops iterating (or closes the iterator) leaves no state behind.
+"""
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+from typing import Callable, Iterator, Optional
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from composer.edit.composite import feather_blend, paste_back
+from composer.edit.features import FeatureFn, frozen_call, make_features
+from composer.edit.settings import LockProgress, LockResult, LockSettings
+from composer.errors import ImageError
+from composer.portrait import to_tensor, to_uint8
+
+__all__ = ["LockSettings", "LockProgress", "LockResult", "lock_optimise", "resynthesise", "start_latents"]
+
+
+def start_latents(z0: torch.Tensor, n: int, sigma: float, seed: int) -> torch.Tensor:
+    """[n, nz]: z0 itself, then (z0 + sigma·ε) / sqrt(1 + sigma²) with ε from a seeded CPU
+    generator (the scaling keeps restarts on the prior's shell; large sigma = fresh random z)."""
+    eps = torch.randn(n - 1, z0.numel(), generator=torch.Generator().manual_seed(int(seed)))
+    base = z0.detach().float().cpu().reshape(1, -1)
+    return torch.cat([base, (base + sigma * eps) / math.sqrt(1.0 + sigma * sigma)])
+
+
+def _inputs(generator, z0, reference, mask) -> tuple[torch.Tensor, np.ndarray, np.ndarray]:
+    size = int(generator.config.image_size)
+    z = torch.as_tensor(np.asarray(z0, np.float32)).reshape(-1)
+    if z.numel() != generator.config.nz:
+        raise ValueError(f"z0 has {z.numel()} values; this model's latent has {generator.config.nz}")
+    ref = np.asarray(reference)
+    if ref.dtype != np.uint8 or ref.shape != (size, size, 3):
+        raise ImageError(f"the lock reference must be a {size}×{size} RGB uint8 image (the model's size), "
+                         f"got {ref.dtype} {ref.shape}; align the photo to the model's framing first.")
+    m = np.clip(np.nan_to_num(np.asarray(mask, np.float32)), 0.0, 1.0)
+    if m.shape != (size, size):
+        raise ImageError(f"the lock mask is {m.shape}, expected {size}×{size}; render it at the model's size.")
+    if not m.any():
+        raise ImageError("nothing is locked: choose a region or paint over the part the witness confirmed.")
+    return z, ref, m
+
+
+class _Objective:
+    """Per-candidate losses against a fixed reference and mask."""
+
+    def __init__(self, features: FeatureFn, reference: torch.Tensor, mask: torch.Tensor,
+                 settings: LockSettings, discriminator, sentence: torch.Tensor):
+        self.features, self.settings, self.discriminator, self.sentence = features, settings, discriminator, sentence
+        self.reference, self.mask = reference, mask
+        self.mask_sum = mask.sum().clamp_min(1e-6)
+        with torch.no_grad():
+            targets = [f.float() for f in features(reference)] if settings.feature_weight > 0 else []
+        self.targets, self.masks, self.scales = [], [], []
+        for t in targets:
+            m = F.adaptive_avg_pool2d(mask, t.shape[-2:])  # > 0 somewhere since the mask is not empty
+            self.targets.append(t)
+            self.masks.append(m)
+            self.scales.append(((t.abs() * m).sum() / (m.sum() * t.shape[1])).clamp_min(1e-6))
+        self.use_caption = settings.caption_weight > 0 and discriminator is not None
+
+    def region(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(feature, pixel) losses, each [B]."""
+        b = x.shape[0]
+        feat = x.new_zeros(b, dtype=torch.float32)
+        if self.targets:
+            fs = [f.float() for f in self.features(x)]
+            for f, t, m, s in zip(fs, self.targets, self.masks, self.scales):
+                feat = feat + ((f - t).abs() * m).sum(dim=(1, 2, 3)) / (m.sum() * f.shape[1] * s)
+            feat = feat / len(self.targets)
+        pix = ((x.float() - self.reference).abs() * self.mask).sum(dim=(1, 2, 3)) / (self.mask_sum * 3)
+        return feat, pix
+
+    def __call__(self, x: torch.Tensor, z: torch.Tensor) -> dict[str, torch.Tensor]:
+        s = self.settings
+        feat, pix = self.region(x)
+        out = {"feature": feat, "pixel": pix, "region": s.feature_weight * feat + s.pixel_weight * pix,
+               "prior": ((z.float() ** 2).mean(dim=1) - 1.0) ** 2}
+        if self.use_caption:
+            feats = frozen_call(self.discriminator, "features", x)
+            out["caption"] = F.softplus(-frozen_call(self.discriminator, "logits", feats, self.sentence).float())
+        out["total"] = out["region"] + s.prior_weight * out["prior"] + (
+            s.caption_weight * out["caption"] if self.use_caption else 0.0)
+        return out
+
+
+def _autocast(settings: LockSettings, device: torch.device):
+    if settings.precision == "bf16":
+        return torch.autocast(device_type=device.type, dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+def _means(losses: dict[str, torch.Tensor]) -> dict[str, float]:
+    return {k: float(v.detach().float().mean()) for k, v in losses.items()}
+
+
+def _choose_features(features, discriminator, settings: LockSettings) -> FeatureFn:
+    if features is not None:
+        return features
+    kind = settings.features
+    if kind == "discriminator" and discriminator is None:
+        kind = "random_conv"
+    return make_features(kind, discriminator)
+
+
+def lock_optimise(generator, sentence: torch.Tensor, z0, reference: np.ndarray, mask: np.ndarray, *,
+                  features: Optional[Callable] = None, discriminator=None,
+                  settings: LockSettings = LockSettings(), preview_every: int = 0) -> Iterator[LockProgress]:
+    """Yield a LockProgress per step, then a final one with `done` and the LockResult.
+
+    Pure: the generator/discriminator are used through detached parameter copies and never
+    changed. Deterministic on CPU for fixed inputs and settings (`time_budget_s` aside: the result
+    records `steps_run`, and steps=steps_run without a budget replays it bit for bit).
+    `preview_every` > 0 attaches feather-composited images every that many steps."""
+    z_start, ref_np, mask_np = _inputs(generator, z0, reference, mask)
+    device = next(generator.parameters()).device
+    sentence = torch.as_tensor(sentence, dtype=torch.float32).to(device).reshape(1, -1)
+    ref = to_tensor(ref_np).to(device)
+    m = torch.from_numpy(mask_np)[None, None].to(device)
+    objective = _Objective(_choose_features(features, discriminator, settings), ref, m, settings,
+                           discriminator, sentence)
+    z = start_latents(z_start, settings.n_candidates, settings.restart_sigma, settings.seed).to(device)
+    z.requires_grad_(True)
+    opt = torch.optim.Adam([z], lr=settings.lr)
+    start, steps_run = time.perf_counter(), 0
+    for step in range(settings.steps):
+        with torch.enable_grad(), _autocast(settings, device):
+            x = frozen_call(generator, "forward", z, sentence).float()
+            losses = objective(x, z)
+        (grad,) = torch.autograd.grad(losses["total"].sum(), z)
+        z.grad = grad
+        opt.step()
+        z.grad = None
+        steps_run = step + 1
+        images = None
+        if preview_every > 0 and steps_run % preview_every == 0:
+            images = [feather_blend(a, ref_np, mask_np) for a in to_uint8(x)]
+        yield LockProgress(steps_run, settings.steps, _means(losses), images, False)
+        if settings.time_budget_s is not None and time.perf_counter() - start >= settings.time_budget_s:
+            break
+    yield _finish(generator, objective, z.detach(), sentence, ref_np, mask_np, settings, steps_run, device)
+
+
+def _finish(generator, objective: _Objective, z: torch.Tensor, sentence, ref_np, mask_np,
+            settings: LockSettings, steps_run: int, device) -> LockProgress:
+    with torch.no_grad(), _autocast(settings, device):
+        x = frozen_call(generator, "forward", z, sentence).float()
+        losses = objective(x, z)
+    region = [float(v) for v in losses["region"]]
+    order = sorted(range(len(region)), key=lambda i: (region[i], i))
+    raw = to_uint8(x)
+    images = [paste_back(a, ref_np, mask_np, settings.paste_back) for a in raw]
+    result = LockResult(z.cpu().numpy().astype(np.float32), images, region, order, steps_run, raw)
+    return LockProgress(steps_run, settings.steps, _means(losses), images, True, result)
+
+
+def resynthesise(generator, sentence: torch.Tensor, z0, reference: np.ndarray, mask: np.ndarray, *,
+                 discriminator=None, settings: LockSettings = LockSettings(),
+                 preview_every: int = 0) -> Iterator[LockProgress]:
+    """Keep the reference's locked pixels, re-synthesise the rest: the Engine's entry point.
+    Optimises (features from `settings.features`), pastes the locked pixels back
+    (`settings.paste_back`) and ends with a LockProgress whose `.result` holds the composites."""
+    return lock_optimise(generator, sentence, z0, reference, mask, discriminator=discriminator,
+                         settings=settings, preview_every=preview_every)

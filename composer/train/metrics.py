@@ -1,0 +1,104 @@
+"""Pure numpy measurements behind `composer evaluate`: attribute agreement (balanced accuracy, so
+rare attributes such as Eyeglasses count), the Fréchet distance between two feature sets, and
+diversity as the mean pairwise feature distance.
+
+Balanced accuracy rather than plain accuracy: with 6.6 % of faces wearing glasses, a classifier
+that never sees glasses scores 93 % accuracy but 50 % balanced accuracy, which is the honest number.
+"""
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import numpy as np
+
+# Attribute groups of the headline table (the attributes a witness most often gives).
+GROUPS: dict[str, tuple[str, ...]] = {
+    "sex": ("Male",),
+    "age": ("Young",),
+    "hair colour": ("Black_Hair", "Blond_Hair", "Brown_Hair", "Gray_Hair"),
+    "glasses": ("Eyeglasses",),
+    "facial hair": ("No_Beard", "Goatee", "Mustache"),
+    "smile": ("Smiling",),
+    "hat": ("Wearing_Hat",),
+}
+
+
+def balanced_accuracy(pred: np.ndarray, truth: np.ndarray) -> float:
+    """Mean of the hit rates on positives and on negatives (only the classes present count)."""
+    pred, truth = np.asarray(pred, dtype=bool), np.asarray(truth, dtype=bool)
+    if pred.shape != truth.shape or pred.size == 0:
+        raise ValueError(f"need two equal, non-empty label arrays, got {pred.shape} and {truth.shape}")
+    rates = [float((pred[truth == c] == c).mean()) for c in (True, False) if (truth == c).any()]
+    return float(np.mean(rates))
+
+
+def agreement(pred: np.ndarray, truth: np.ndarray, names: Sequence[str]) -> dict[str, dict]:
+    """Per attribute: accuracy, balanced accuracy and the number of positives asked for.
+
+    pred, truth: [N,K] 0/1 or bool; names: the K attribute names."""
+    pred, truth = np.asarray(pred) > 0.5, np.asarray(truth) > 0.5
+    if pred.shape != truth.shape or pred.shape[1] != len(names):
+        raise ValueError(f"shapes {pred.shape} / {truth.shape} do not match {len(names)} names")
+    return {name: {"accuracy": float((pred[:, k] == truth[:, k]).mean()),
+                   "balanced_accuracy": balanced_accuracy(pred[:, k], truth[:, k]),
+                   "positives": int(truth[:, k].sum()), "n": int(len(truth))}
+            for k, name in enumerate(names)}
+
+
+def group_scores(per_attribute: Mapping[str, float],
+                 groups: Mapping[str, Sequence[str]] = GROUPS) -> dict[str, float]:
+    """Mean score of each group's attributes (groups whose attributes are all missing are left out)."""
+    out = {}
+    for group, names in groups.items():
+        vals = [per_attribute[n] for n in names if n in per_attribute]
+        if vals:
+            out[group] = float(np.mean(vals))
+    return out
+
+
+def gaussian_stats(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean [D] and covariance [D,D] (float64) of features [N,D], N >= 2."""
+    x = np.asarray(features, dtype=np.float64)
+    if x.ndim != 2 or len(x) < 2:
+        raise ValueError(f"need features [N>=2, D], got shape {x.shape}")
+    return x.mean(0), np.cov(x, rowvar=False)
+
+
+def _psd_sqrt(c: np.ndarray) -> np.ndarray:
+    w, v = np.linalg.eigh((c + c.T) / 2)
+    return (v * np.sqrt(np.clip(w, 0, None))) @ v.T
+
+
+def frechet_from_stats(mu1: np.ndarray, c1: np.ndarray, mu2: np.ndarray, c2: np.ndarray) -> float:
+    """||mu1-mu2||² + tr(C1 + C2 - 2 (C1^½ C2 C1^½)^½): symmetric, exact for PSD covariances.
+
+    Uses eigen-decompositions of symmetric matrices only (no scipy), so it is stable for the
+    rank-deficient covariances that small samples give."""
+    s1 = _psd_sqrt(c1)
+    inner = s1 @ c2 @ s1
+    eig = np.linalg.eigvalsh((inner + inner.T) / 2)
+    trace_sqrt = float(np.sqrt(np.clip(eig, 0, None)).sum())
+    d = float(((mu1 - mu2) ** 2).sum() + np.trace(c1) + np.trace(c2) - 2 * trace_sqrt)
+    return max(d, 0.0)
+
+
+def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """Fréchet distance between Gaussians fitted to two feature sets [N,D] and [M,D]."""
+    return frechet_from_stats(*gaussian_stats(a), *gaussian_stats(b))
+
+
+def mean_pairwise_distance(features: np.ndarray) -> float:
+    """Mean Euclidean distance over all unordered pairs of rows of [n,D], n >= 2."""
+    x = np.asarray(features, dtype=np.float64)
+    if len(x) < 2:
+        raise ValueError("diversity needs at least two feature rows")
+    sq = (x * x).sum(1)
+    d2 = np.clip(sq[:, None] + sq[None, :] - 2 * x @ x.T, 0, None)
+    iu = np.triu_indices(len(x), 1)
+    return float(np.sqrt(d2[iu]).mean())
+
+
+def nearest_label_sets(labels: np.ndarray, query: np.ndarray, n: int) -> np.ndarray:
+    """Indices of the n rows of labels [N,K] closest to query [K] in Hamming distance (stable ties)."""
+    dist = (np.asarray(labels) > 0.5) != (np.asarray(query) > 0.5)[None, :]
+    return np.argsort(dist.sum(1), kind="stable")[:n]
