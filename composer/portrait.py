@@ -27,7 +27,7 @@ def to_uint8(images) -> list[np.ndarray]:
 def to_tensor(image: np.ndarray):
     """H×W×3 uint8 -> [1,3,H,W] float tensor in [-1,1]."""
     import torch
-    arr = np.ascontiguousarray(image, dtype=np.uint8)
+    arr = np.array(image, dtype=np.uint8, copy=True)  # Portrait arrays are read-only
     t = torch.from_numpy(arr).permute(2, 0, 1).float().unsqueeze(0)
     return t / 127.5 - 1.0
 

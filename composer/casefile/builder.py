@@ -28,13 +28,14 @@ class CaseRecipe:
 
 def _default_region_mask(name: str, size: int, image: np.ndarray) -> np.ndarray:
     from composer.edit.regions import REGIONS, region_mask
-    if name not in REGIONS:
-        raise ComposerError(f"unknown region {name!r}; choose from: {', '.join(REGIONS)}.")
+    unknown = [part for part in name.split("+") if part not in REGIONS]
+    if unknown:
+        raise ComposerError(f"unknown region {unknown[0]!r}; choose from: {', '.join(REGIONS)}.")
     return region_mask(name, size, image=image)
 
 
 def _default_settings(**kw: Any) -> Any:
-    from composer.edit.lock import LockSettings
+    from composer.edit import LockSettings
     return LockSettings(**kw)
 
 
@@ -72,7 +73,7 @@ def build_session(engine: Any, recipe: CaseRecipe, *, session: Optional[Session]
              if v is not None}
     settings = make_settings(seed=recipe.seed, **extra)
     start = time.perf_counter()
-    result = _run_to_end(engine.resynthesise(recipe.caption, chosen.z, chosen.image,
+    result = _run_to_end(engine.resynthesise(recipe.caption, chosen.z.copy(), chosen.image,
                                              session.lock_mask(lock.id), settings))
     session.record_resynthesise(recipe.caption, chosen.z, chosen.sha256, lock.inputs["mask_sha256"], settings,
                                 result, time.perf_counter() - start)

@@ -25,7 +25,7 @@ class Replayed:
 
 
 def default_settings_from_json(d: Mapping[str, Any]) -> Any:
-    from composer.edit.lock import LockSettings
+    from composer.edit import LockSettings
     return LockSettings.from_json(dict(d))
 
 

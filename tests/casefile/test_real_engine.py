@@ -2,8 +2,6 @@
 reproduce bit-identically on CPU; and the `composer case` command end to end."""
 from __future__ import annotations
 
-import pytest
-
 from composer.casefile.export import export_case
 from composer.casefile.record import CaseMeta
 from composer.casefile.reproduce import reproduce_case
@@ -14,6 +12,8 @@ from .test_export_verify import fake_pdf
 
 
 def test_real_engine_case_reproduces_bit_identically(tiny_engine, tiny_bundle, tmp_path):
+    from composer.edit import LockSettings
+    from composer.edit.regions import region_mask
     from composer.text.description import Description
 
     engine, keys = tiny_engine, tmp_path / "keys"
@@ -25,17 +25,26 @@ def test_real_engine_case_reproduces_bit_identically(tiny_engine, tiny_bundle, t
     parent = s.current_portrait
     s.record_evolve(s.caption, parent.z, 2, 5, 0.4, engine.evolve(s.caption, parent.z, 2, 5, 0.4))
     s.record_pick(0)
+    n_images = 3 + 1 + 2 + 1
+    # a time-budgeted re-synthesis must replay from its recorded steps_run
+    chosen = s.current_portrait
+    lock = s.record_lock(region_mask("mouth", engine.image_size), ["mouth"])
+    settings = LockSettings(n_candidates=2, steps=200, time_budget_s=0.3, seed=1)
+    result = [p for p in engine.resynthesise(s.caption, chosen.z.copy(), chosen.image, s.lock_mask(lock.id),
+                                             settings)][-1].result
+    assert 0 < result.steps_run < 200
+    s.record_resynthesise(s.caption, chosen.z, chosen.sha256, lock.inputs["mask_sha256"], settings, result)
+    s.record_pick(result.order[0])
+    n_images += 2 + 1
     path = tmp_path / "real.composer-case"
     export_case(Session.recover(s.folder), engine, CaseMeta("R-1"), path, keys_dir=keys, render_pdf=fake_pdf)
     assert verify_case(path, keys_dir=keys).ok
     report = reproduce_case(path, tiny_bundle.parent, keys_dir=keys)
     assert report.ok, report.lines()
-    assert report.images_checked == 3 + 1 + 2 + 1 and report.model_path == tiny_bundle
+    assert report.images_checked == n_images and report.model_path == tiny_bundle
 
 
 def test_case_command_with_lock(tiny_bundle, tmp_path, capsys):
-    pytest.importorskip("composer.edit.lock")
-    pytest.importorskip("composer.edit.regions")
     from composer.cli import main
 
     out = tmp_path / "cli.composer-case"

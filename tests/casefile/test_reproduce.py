@@ -105,7 +105,7 @@ def test_verify_and_reproduce_cli(case, keys, tmp_path, capsys):
     assert cli(verify_cli, ["verify", str(bad), "--keys-dir", str(keys)]) == 1
     err = capsys.readouterr().err
     assert "report.pdf has been changed" in err and "Traceback" not in err
-    assert cli(verify_cli, ["verify", str(case), "--trust", str(tmp_path / "nokey.pub")]) == 2
+    assert cli(verify_cli, ["verify", str(case), "--keys-dir", str(keys), "--trust", str(tmp_path / "no.pub")]) == 2
     assert "cannot read the key file" in capsys.readouterr().err
     empty = tmp_path / "nomodels"
     empty.mkdir()

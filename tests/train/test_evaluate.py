@@ -1,0 +1,120 @@
+"""`composer evaluate` end to end on a tiny random bundle and a handful of real CelebA images
+(copied at test time into tmp_path, never into the repo)."""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+
+import numpy as np
+import pytest
+
+from composer.gan.bundle import load_bundle
+from composer.train.classifier import Classifier, ClassifierConfig, ensure_classifier
+from composer.train.evaluate import (EvalConfig, agreement_report, caption_of, evaluate, format_report,
+                                     generate, subsample)
+
+PER_SPLIT = {0: 16, 1: 6, 2: 12}   # train, val, test images in the mini folder
+TINY = ClassifierConfig(width=8, feature_dim=16, epochs=1, batch=8, threads=2)
+
+
+@pytest.fixture(scope="module")
+def mini_celeba(celeba_dir, tmp_path_factory):
+    """A CelebA-shaped folder with 34 real images from shard 00 (ids, offsets, jpeg + both CSVs)."""
+    out = tmp_path_factory.mktemp("celeba")
+    with open(celeba_dir / "celeba_meta.csv", newline="") as f:
+        meta = {r["image_id"]: r for r in csv.DictReader(f)}
+    pack = np.load(celeba_dir / "celeba128_shard00.npz")
+    want, picked = dict(PER_SPLIT), []
+    for i, cid in enumerate(pack["ids"]):
+        part = int(meta[f"{int(cid):06d}.jpg"]["partition"])
+        if want.get(part, 0) > 0:
+            want[part] -= 1
+            picked.append(i)
+        if not any(want.values()):
+            break
+    blobs = [pack["jpeg"][pack["offsets"][i]:pack["offsets"][i + 1]] for i in picked]
+    np.savez(out / "celeba128_shard00.npz", ids=pack["ids"][picked],
+             offsets=np.cumsum([0] + [len(b) for b in blobs]).astype(np.int64), jpeg=np.concatenate(blobs))
+    names = {f"{int(pack['ids'][i]):06d}.jpg" for i in picked}
+    for file in ("celeba_attrs.csv", "celeba_meta.csv"):
+        with open(celeba_dir / file, newline="") as f:
+            lines = f.read().splitlines()
+        (out / file).write_text("\n".join([lines[0]] + [ln for ln in lines[1:] if ln.split(",")[0] in names]) + "\n")
+    return out
+
+
+def test_subsample_is_deterministic_and_sorted():
+    a, b = subsample(100, 10, 3), subsample(100, 10, 3)
+    assert np.array_equal(a, b) and len(set(a)) == 10 and list(a) == sorted(a)
+    assert not np.array_equal(a, subsample(100, 10, 4))
+    assert np.array_equal(subsample(5, None, 0), np.arange(5)) and len(subsample(5, 50, 0)) == 5
+
+
+def test_caption_of_full_row():
+    row = np.zeros(40)
+    row[20] = 1   # Male
+    row[15] = 1   # Eyeglasses
+    cap = caption_of(row)
+    assert "man" in cap and "glasses" in cap and cap == caption_of(row.copy())
+
+
+def test_generate_is_seeded(tiny_bundle):
+    model = load_bundle(tiny_bundle)
+    caps = [caption_of(np.zeros(40)), caption_of(np.ones(40))]
+    a, b = generate(model, caps, seed=5, batch=1), generate(model, caps, seed=5, batch=2)
+    assert a.shape == (2, 64, 64, 3) and a.dtype == np.uint8
+    assert np.array_equal(a, b)                        # batching does not change the result
+    assert not np.array_equal(a, generate(model, caps, seed=6))
+
+
+def test_agreement_report_ratio():
+    names = tuple(f"a{i}" for i in range(39)) + ("Male",)
+    clf = Classifier(None, names, np.full(40, 0.5), TINY)
+    rows = np.zeros((4, 40))
+    rows[:2, 39] = 1
+    p_real = rows.copy()                                    # real photos: perfect
+    p_gen = rows.copy()
+    p_gen[0, 39] = 0                                        # one generated man looks like a woman
+    rep = agreement_report(clf, p_gen, p_real, rows)
+    assert rep["groups"]["sex"]["real"] == pytest.approx(1.0)
+    assert rep["groups"]["sex"]["generated"] == pytest.approx(0.75)
+    assert rep["groups"]["sex"]["ratio"] == pytest.approx(0.75)
+    assert rep["attributes"]["Male"]["positives"] == 2 and set(rep["groups"]) == {"sex"}
+
+
+def test_evaluate_end_to_end(tiny_bundle, mini_celeba, tmp_path):
+    logs = []
+    clf = ensure_classifier(tmp_path / "clf", mini_celeba, TINY, logs.append)
+    assert (tmp_path / "clf" / "classifier.json").is_file() and logs
+    again = ensure_classifier(tmp_path / "clf", mini_celeba, TINY, logs.append)   # cached: no retraining
+    assert np.array_equal(again.thresholds, clf.thresholds)
+    cfg = EvalConfig(limit=8, diversity_captions=2, diversity_candidates=3)
+    report = evaluate(load_bundle(tiny_bundle), clf, mini_celeba, cfg, log=lambda _: None)
+    assert report["n"] == 8 and report["model"]["name"] == "tiny-random"
+    assert set(report["agreement"]["groups"]) == {"sex", "age", "hair colour", "glasses", "facial hair",
+                                                  "smile", "hat"}
+    fd = report["frechet"]
+    assert fd["generated_vs_test"] > 0 and fd["train_vs_test_floor"] > 0
+    assert report["diversity"]["captions"] == 2 and report["diversity"]["generated"] >= 0
+    json.dumps(report)                                      # JSON-ready
+    table = format_report(report)
+    assert "facial hair" in table and "Fréchet" in table
+
+
+def test_cli_end_to_end_and_errors(tiny_bundle, mini_celeba, tmp_path, capsys):
+    from composer.cli import evaluate as cli
+    parser = argparse.ArgumentParser()
+    cli.register(parser.add_subparsers())
+    base = ["evaluate", "--model", str(tiny_bundle), "--classifier", str(tmp_path / "clf")]
+    args = parser.parse_args(base + ["--data", str(tmp_path / "nowhere")])
+    assert args.func(args) == 2
+    assert "does not exist" in capsys.readouterr().err
+    args = parser.parse_args(["evaluate", "--model", str(tmp_path), "--data", str(mini_celeba)])
+    assert args.func(args) == 2
+    assert "model.json" in capsys.readouterr().err
+    out = tmp_path / "report.json"
+    args = parser.parse_args(base + ["--data", str(mini_celeba), "--limit", "6", "--out", str(out)])
+    assert args.func(args) == 0
+    assert json.loads(out.read_text())["n"] == 6
+    assert "requested-attribute agreement" in capsys.readouterr().out
