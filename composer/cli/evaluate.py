@@ -19,12 +19,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "attribute classifier (trained on the train split on first use, then cached). Reports "
                     "agreement with the requested attributes against real photos, the Fréchet distance in "
                     "the classifier's feature space, and diversity among candidates.")
-    p.add_argument("--model", default=str(REPO / "models" / "default"), help="model bundle folder")
+    p.add_argument("--model", default=None,
+                   help="model bundle folder (default: $COMPOSER_MODEL, else models/default)")
     p.add_argument("--data", required=True, help="CelebA folder (celeba_attrs.csv, celeba_meta.csv, npz packs)")
     p.add_argument("--limit", type=int, default=None, help="use N test attribute sets (seeded subsample)")
     p.add_argument("--classifier", default=str(REPO / "models" / "classifier"),
                    help="classifier folder; trained there if it holds none")
     p.add_argument("--out", default=None, help="JSON report (default runs/eval/<model name>.json)")
+    p.add_argument("--diversity-captions", type=int, default=20, help="captions of the diversity measure")
+    p.add_argument("--candidates", type=int, default=9, help="candidates per caption for diversity (>= 2)")
     p.add_argument("--seed", type=int, default=0, help="seed of the latents and of the subsample")
     p.add_argument("--threads", type=int, default=2, help="torch CPU threads")
     p.set_defaults(func=run)
@@ -42,12 +45,13 @@ def run(args: argparse.Namespace) -> int:
     import torch
 
     from composer.errors import ComposerError, DataError
-    from composer.gan.bundle import load_bundle
+    from composer.engine import Engine
     from composer.train.classifier import ClassifierConfig, ensure_classifier
     from composer.train.evaluate import EvalConfig, evaluate, format_report
 
-    if args.limit is not None and args.limit < 2:
-        print("error: --limit must be at least 2 (the Fréchet distance needs two samples)", file=sys.stderr)
+    if (args.limit is not None and args.limit < 2) or args.candidates < 2 or args.diversity_captions < 1:
+        print("error: --limit and --candidates must be at least 2 (distances need two samples), "
+              "--diversity-captions at least 1", file=sys.stderr)
         return 2
     torch.set_num_threads(max(1, args.threads))
     log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
@@ -55,10 +59,12 @@ def run(args: argparse.Namespace) -> int:
         data = Path(args.data)
         if not data.is_dir():
             raise DataError(f"data folder {data} does not exist; pass --data with the CelebA folder "
-                                "(for example ../shared/data/celeba)")
-        model = load_bundle(Path(args.model), "cpu")
+                            "(for example ../shared/data/celeba)")
+        model = Engine.load(Path(args.model) if args.model else None, "cpu").model
         clf = ensure_classifier(Path(args.classifier), data, ClassifierConfig(threads=max(1, args.threads)), log)
-        report = evaluate(model, clf, data, EvalConfig(limit=args.limit, seed=args.seed), log)
+        report = evaluate(model, clf, data, EvalConfig(limit=args.limit, seed=args.seed,
+                                                    diversity_captions=args.diversity_captions,
+                                                    diversity_candidates=args.candidates), log)
         out = Path(args.out) if args.out else Path("runs") / "eval" / f"{model.name}.json"
         _write_json(out, report)
     except ComposerError as e:

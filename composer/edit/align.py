@@ -161,6 +161,9 @@ def align_reference(source: Union[str, Path, np.ndarray], size: int) -> AlignedP
         img = _as_rgb(source, found)
         notices = tuple(found)
     left, right, method = find_eyes(img)
+    if method == "face-box":
+        notices = notices + ("The eyes were not detected; their positions were estimated from the face. "
+                             "Check the result, or place the face by hand by clicking on both eyes.",)
     return AlignedPhoto(align_by_eyes(img, left, right, size), left, right, method, notices)
 
 

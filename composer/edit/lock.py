@@ -142,10 +142,11 @@ def lock_optimise(generator, sentence: torch.Tensor, z0, reference: np.ndarray, 
     opt = torch.optim.Adam([z], lr=settings.lr)
     start, steps_run = time.perf_counter(), 0
     for step in range(settings.steps):
-        with torch.enable_grad(), _autocast(settings, device):
-            x = frozen_call(generator, "forward", z, sentence).float()
-            losses = objective(x, z)
-        (grad,) = torch.autograd.grad(losses["total"].sum(), z)
+        with torch.enable_grad():
+            with _autocast(settings, device):
+                x = frozen_call(generator, "forward", z, sentence).float()
+                losses = objective(x, z)
+            (grad,) = torch.autograd.grad(losses["total"].sum(), z)
         z.grad = grad
         opt.step()
         z.grad = None

@@ -26,7 +26,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from composer.errors import ModelError
+from composer.errors import DataError, ModelError
 
 INPUT_SIZE = 64
 WEIGHTS, MANIFEST = "classifier.safetensors", "classifier.json"
@@ -124,16 +124,19 @@ def train_net(images: np.ndarray, labels: np.ndarray, cfg: ClassifierConfig,
     rng = np.random.default_rng(cfg.seed)
     x_all = torch.cat([to_input(images[i:i + 1024]) for i in range(0, len(images), 1024)])
     y_all = torch.as_tensor(labels, dtype=torch.float32)
+    if len(x_all) < 2:
+        raise DataError("the attribute classifier needs at least 2 training images")
+    batch = min(cfg.batch, len(x_all))
     net = AttributeNet(labels.shape[1], cfg.width, cfg.feature_dim)
-    steps = cfg.epochs * max(1, len(x_all) // cfg.batch)
+    steps = cfg.epochs * (len(x_all) // batch)
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=steps, pct_start=0.15)
     net.train()
-    step, start = 0, time.perf_counter()
+    start = time.perf_counter()
     for epoch in range(cfg.epochs):
         order = rng.permutation(len(x_all))
-        for i in range(0, len(order) - cfg.batch + 1, cfg.batch):
-            idx = torch.from_numpy(order[i:i + cfg.batch])
+        for i in range(0, len(order) - batch + 1, batch):
+            idx = torch.from_numpy(order[i:i + batch])
             x, y = x_all[idx], y_all[idx]
             flip = torch.from_numpy(rng.random(len(idx)) < 0.5)
             x = torch.where(flip[:, None, None, None], x.flip(-1), x)
@@ -142,7 +145,6 @@ def train_net(images: np.ndarray, labels: np.ndarray, cfg: ClassifierConfig,
             loss.backward()
             opt.step()
             sched.step()
-            step += 1
         log(f"classifier epoch {epoch + 1}/{cfg.epochs}: loss {loss.item():.4f} "
             f"({time.perf_counter() - start:.0f} s)")
     return net.eval()

@@ -130,6 +130,7 @@ def evaluate(model: LoadedModel, clf: Classifier, data_folder: Path, cfg: EvalCo
         "model": {"name": model.name, "sha256": model.sha256, "image_size": size, "path": str(model.path)},
         "classifier": {"test_accuracy_mean": clf.meta.get("test_accuracy_mean"),
                        "test_balanced_accuracy_mean": clf.meta.get("test_balanced_accuracy_mean"),
+                       "test_accuracy": clf.meta.get("test_accuracy", {}),
                        "test_balanced_accuracy": clf.meta.get("test_balanced_accuracy", {}),
                        "input_size": 64, "feature_dim": int(f_gen.shape[1])},
         "config": asdict(cfg), "n": int(len(idx)),
@@ -157,7 +158,12 @@ def format_report(report: dict) -> str:
     for g, v in a["groups"].items():
         flag = "" if v["ratio"] is None or v["ratio"] >= 0.9 else "  < 0.9"
         lines.append(f"  {g:<12} {_f(v['generated']):>9} {_f(v['real']):>7} {_f(v['ratio']):>7}{flag}")
-    lines += [f"  {'all 40':<12} {_f(a['all_attributes_generated']):>9} {_f(a['all_attributes_real']):>7}",
+    lines += ["", f"  {'attribute':<20} {'asked':>5} {'generated':>9} {'real':>7} {'ratio':>7} {'clf acc':>7}"]
+    clf_acc = report["classifier"].get("test_accuracy", {})
+    for n, v in a["attributes"].items():
+        lines.append(f"  {n:<20} {v['positives']:>5} {_f(v['generated']):>9} {_f(v['real']):>7} "
+                     f"{_f(v['ratio']):>7} {_f(clf_acc.get(n)):>7}")
+    lines += [f"  {'all 40':<20} {'':>5} {_f(a['all_attributes_generated']):>9} {_f(a['all_attributes_real']):>7}",
               f"  group ratio: mean {_f(a['group_ratio_mean'])}, min {_f(a['group_ratio_min'])}", "",
               f"Fréchet distance (classifier features): generated {_f(fd['generated_vs_test'], 2)}, "
               f"floor train-vs-test {_f(fd['train_vs_test_floor'], 2)}, ratio {_f(fd['ratio'], 2)}",

@@ -20,28 +20,40 @@ TINY = ClassifierConfig(width=8, feature_dim=16, epochs=1, batch=8, threads=2)
 
 @pytest.fixture(scope="module")
 def mini_celeba(celeba_dir, tmp_path_factory):
-    """A CelebA-shaped folder with 34 real images from shard 00 (ids, offsets, jpeg + both CSVs)."""
+    """A CelebA-shaped folder with 34 real images (ids, offsets, jpeg + both CSVs). The shards hold ids
+    in order, so train images come from shard 00 and val/test ones from shard 03."""
     out = tmp_path_factory.mktemp("celeba")
     with open(celeba_dir / "celeba_meta.csv", newline="") as f:
-        meta = {r["image_id"]: r for r in csv.DictReader(f)}
-    pack = np.load(celeba_dir / "celeba128_shard00.npz")
-    want, picked = dict(PER_SPLIT), []
-    for i, cid in enumerate(pack["ids"]):
-        part = int(meta[f"{int(cid):06d}.jpg"]["partition"])
-        if want.get(part, 0) > 0:
-            want[part] -= 1
-            picked.append(i)
-        if not any(want.values()):
-            break
-    blobs = [pack["jpeg"][pack["offsets"][i]:pack["offsets"][i + 1]] for i in picked]
-    np.savez(out / "celeba128_shard00.npz", ids=pack["ids"][picked],
-             offsets=np.cumsum([0] + [len(b) for b in blobs]).astype(np.int64), jpeg=np.concatenate(blobs))
-    names = {f"{int(pack['ids'][i]):06d}.jpg" for i in picked}
+        part = {int(r["image_id"][:6]): int(r["partition"]) for r in csv.DictReader(f)}
+    want, ids = dict(PER_SPLIT), []
+    for shard in ("celeba128_shard00.npz", "celeba128_shard03.npz"):
+        pack = np.load(celeba_dir / shard)
+        picked = []
+        for i, cid in enumerate(pack["ids"]):
+            if want.get(part.get(int(cid)), 0) > 0:
+                want[part[int(cid)]] -= 1
+                picked.append(i)
+        if not picked:
+            continue
+        blobs = [pack["jpeg"][pack["offsets"][i]:pack["offsets"][i + 1]] for i in picked]
+        np.savez(out / shard, ids=pack["ids"][picked], jpeg=np.concatenate(blobs),
+                 offsets=np.cumsum([0] + [len(b) for b in blobs]).astype(np.int64))
+        ids += [int(pack["ids"][i]) for i in picked]
+    assert not any(want.values()), "shards 00 and 03 should hold enough images of each split"
+    names = {f"{cid:06d}.jpg" for cid in ids}
     for file in ("celeba_attrs.csv", "celeba_meta.csv"):
         with open(celeba_dir / file, newline="") as f:
             lines = f.read().splitlines()
         (out / file).write_text("\n".join([lines[0]] + [ln for ln in lines[1:] if ln.split(",")[0] in names]) + "\n")
     return out
+
+
+@pytest.fixture(scope="module")
+def classifier_dir(mini_celeba, tmp_path_factory):
+    """A tiny classifier trained (through ensure_classifier) on the mini folder, cached on disk."""
+    folder = tmp_path_factory.mktemp("classifier") / "clf"
+    ensure_classifier(folder, mini_celeba, TINY, log=lambda _: None)
+    return folder
 
 
 def test_subsample_is_deterministic_and_sorted():
@@ -83,12 +95,11 @@ def test_agreement_report_ratio():
     assert rep["attributes"]["Male"]["positives"] == 2 and set(rep["groups"]) == {"sex"}
 
 
-def test_evaluate_end_to_end(tiny_bundle, mini_celeba, tmp_path):
+def test_evaluate_end_to_end(tiny_bundle, mini_celeba, classifier_dir):
+    assert (classifier_dir / "classifier.json").is_file()
     logs = []
-    clf = ensure_classifier(tmp_path / "clf", mini_celeba, TINY, logs.append)
-    assert (tmp_path / "clf" / "classifier.json").is_file() and logs
-    again = ensure_classifier(tmp_path / "clf", mini_celeba, TINY, logs.append)   # cached: no retraining
-    assert np.array_equal(again.thresholds, clf.thresholds)
+    clf = ensure_classifier(classifier_dir, mini_celeba, TINY, logs.append)   # cached: no retraining
+    assert logs == [] and clf.meta["n_test"] == PER_SPLIT[2] and len(clf.meta["test_accuracy"]) == 40
     cfg = EvalConfig(limit=8, diversity_captions=2, diversity_candidates=3)
     report = evaluate(load_bundle(tiny_bundle), clf, mini_celeba, cfg, log=lambda _: None)
     assert report["n"] == 8 and report["model"]["name"] == "tiny-random"
@@ -102,11 +113,11 @@ def test_evaluate_end_to_end(tiny_bundle, mini_celeba, tmp_path):
     assert "facial hair" in table and "Fréchet" in table
 
 
-def test_cli_end_to_end_and_errors(tiny_bundle, mini_celeba, tmp_path, capsys):
+def test_cli_end_to_end_and_errors(tiny_bundle, mini_celeba, classifier_dir, tmp_path, capsys):
     from composer.cli import evaluate as cli
     parser = argparse.ArgumentParser()
     cli.register(parser.add_subparsers())
-    base = ["evaluate", "--model", str(tiny_bundle), "--classifier", str(tmp_path / "clf")]
+    base = ["evaluate", "--model", str(tiny_bundle), "--classifier", str(classifier_dir)]
     args = parser.parse_args(base + ["--data", str(tmp_path / "nowhere")])
     assert args.func(args) == 2
     assert "does not exist" in capsys.readouterr().err
@@ -114,7 +125,9 @@ def test_cli_end_to_end_and_errors(tiny_bundle, mini_celeba, tmp_path, capsys):
     assert args.func(args) == 2
     assert "model.json" in capsys.readouterr().err
     out = tmp_path / "report.json"
-    args = parser.parse_args(base + ["--data", str(mini_celeba), "--limit", "6", "--out", str(out)])
+    args = parser.parse_args(base + ["--data", str(mini_celeba), "--limit", "6", "--out", str(out),
+                                     "--diversity-captions", "2", "--candidates", "3"])
     assert args.func(args) == 0
-    assert json.loads(out.read_text())["n"] == 6
+    report = json.loads(out.read_text())
+    assert report["n"] == 6 and report["diversity"]["candidates"] == 3
     assert "requested-attribute agreement" in capsys.readouterr().out

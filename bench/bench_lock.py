@@ -1,0 +1,235 @@
+"""Benchmark of the region lock (Fast-RSPer on z): quality, seams, speed, and ablations.
+
+Use case measured: lock a region of a real CelebA *test* photo (the "reference photo" case) and
+let the generator re-synthesise the rest for that photo's caption, starting from a random z.
+
+    python bench/bench_lock.py [--model DIR] [--sets 50] [--quick] [--threads 1]
+
+Without --model it uses models/default if present, else a tiny random model (for development).
+Writes bench/results/lock.json. CelebA images are read at run time, never stored.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from composer.edit.composite import psnr, seam_score  # noqa: E402
+from composer.edit.features import DiscriminatorFeatures  # noqa: E402
+from composer.edit.lock import LockSettings, lock_optimise  # noqa: E402
+from composer.edit.masks import LockMask  # noqa: E402
+from composer.portrait import to_tensor  # noqa: E402
+from composer.text.attributes import ATTRIBUTES  # noqa: E402
+from composer.text.captions import render_caption  # noqa: E402
+
+DATA = ROOT.parent / "shared/data/celeba"
+REGIONS = {"eyes": ("eyes",), "mouth": ("mouth",), "nose": ("nose",), "eyes+mouth": ("eyes", "mouth")}
+
+
+def load_model(path: Path | None):
+    """(generator, discriminator, encode(caption) -> [1,C], name)."""
+    from composer.gan.bundle import load_bundle
+    from composer.text.encoder import batch_ids
+
+    path = path or (ROOT / "models/default" if (ROOT / "models/default/model.json").exists() else None)
+    if path is not None:
+        m = load_bundle(path, need_discriminator=True)
+        def encode(caption):
+            with torch.no_grad():
+                return m.encoder(*batch_ids([m.vocab.encode(caption) or [1]]))
+        return m.generator, m.discriminator, encode, str(path)
+    from composer.gan.config import ModelConfig
+    from composer.gan.discriminator import Discriminator
+    from composer.gan.generator import Generator
+    torch.manual_seed(0)
+    cfg = ModelConfig(image_size=64, ngf=8, ndf=8)
+    gen, disc = Generator(cfg).requires_grad_(False), Discriminator(cfg).requires_grad_(False)
+    def encode(caption):
+        g = torch.Generator().manual_seed(sum(map(ord, caption)))
+        return torch.randn(1, cfg.cond_dim, generator=g)
+    return gen, disc, encode, "tiny-random (development only)"
+
+
+def test_sets(n: int, size: int) -> list[dict]:
+    """The first n test-split images of the main set: (photo at `size`, caption)."""
+    meta = {r["image_id"]: r for r in csv.DictReader(open(DATA / "celeba_meta.csv"))}
+    rows = [r for r in csv.DictReader(open(DATA / "celeba_attrs.csv"))
+            if meta[r["image_id"]]["partition"] == "2" and meta[r["image_id"]]["set"].startswith("celeba128")]
+    shards, out = {}, []
+    for r in rows[:n]:
+        m = meta[r["image_id"]]
+        z = shards.setdefault(m["file"], np.load(DATA / m["file"]))
+        i = int(m["index"])
+        img = Image.open(io.BytesIO(z["jpeg"][z["offsets"][i]:z["offsets"][i + 1]].tobytes())).convert("RGB")
+        photo = np.asarray(img.resize((size, size), Image.LANCZOS), np.uint8)
+        state = {a: r[a] == "1" for a in ATTRIBUTES}
+        out.append({"id": r["image_id"], "photo": photo, "caption": render_caption(state)})
+    return out
+
+
+def run(gen, disc, sentence, z0, ref, mask, settings, features=None):
+    t0 = time.perf_counter()
+    last = None
+    for last in lock_optimise(gen, sentence, z0, ref, mask, discriminator=disc, settings=settings,
+                              features=features):
+        pass
+    return last.result, time.perf_counter() - t0
+
+
+def feat_dist(dfeat, a: np.ndarray, b: np.ndarray, weight: np.ndarray) -> float:
+    """Discriminator-feature L1 between two images inside `weight` (normalised per level)."""
+    with torch.no_grad():
+        fa, fb = dfeat(to_tensor(a)), dfeat(to_tensor(b))
+        w = torch.from_numpy(weight.astype(np.float32))[None, None]
+        total = 0.0
+        for x, y in zip(fa, fb):
+            m = torch.nn.functional.adaptive_avg_pool2d(w, x.shape[-2:])
+            scale = ((y.abs() * m).sum() / (m.sum() * y.shape[1])).clamp_min(1e-6)
+            total += float(((x - y).abs() * m).sum() / (m.sum() * x.shape[1] * scale))
+        return total / len(fa)
+
+
+def quality(res, ref, mask, dfeat, start_raw) -> dict:
+    locked, free = mask >= 0.5, mask == 0
+    best = res.order[0]
+    raw, out = res.raw_images[best], res.images[best]
+    others = [res.raw_images[i] for i in range(len(res.images))]
+    return {"psnr_before": psnr(raw, ref, locked), "psnr_after": psnr(out, ref, locked),
+            "psnr_after_core": psnr(out, ref, mask >= 1.0),
+            "psnr_start": psnr(start_raw, ref, locked),
+            "feat_start": feat_dist(dfeat, start_raw, ref, mask), "feat_before": feat_dist(dfeat, raw, ref, mask),
+            "feat_after": feat_dist(dfeat, out, ref, mask),
+            "outside_abs_change": float(np.abs(out[free].astype(float) - ref[free]).mean()),
+            "outside_feat": feat_dist(dfeat, out, ref, free.astype(np.float32)),
+            "candidate_spread": float(np.mean([np.abs(a[free].astype(float) - others[0][free]).mean()
+                                               for a in others[1:]])) if len(others) > 1 else 0.0,
+            "seam": seam_score(out, mask), "seam_reference": seam_score(ref, mask),
+            "seam_raw_paste": seam_score(np.where(locked[..., None], ref, raw), mask)}
+
+
+def summarise(rows: list[dict]) -> dict:
+    keys = [k for k in rows[0] if isinstance(rows[0][k], float)]
+    fin = lambda k: [r[k] for r in rows if np.isfinite(r[k])]
+    return {k: round(statistics.median(fin(k)), 4) if fin(k) else float("inf") for k in keys}
+
+
+def timing(gen, disc, sentence, z0, ref, mask, repeats: int, steps: int) -> dict:
+    out = {}
+    for precision in ("fp32", "bf16"):
+        for n in (1, 9):
+            s = LockSettings(n_candidates=n, steps=steps, precision=precision)
+            ts = [run(gen, disc, sentence, z0, ref, mask, s)[1] for _ in range(repeats)]
+            out[f"{precision}_n{n}_s"] = round(statistics.median(ts), 3)
+    return out
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--model", type=Path, default=None)
+    p.add_argument("--sets", type=int, default=50)
+    p.add_argument("--quick", action="store_true", help="a few sets and one timing repeat")
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--grid-steps", type=int, default=10, help="steps for the sets × regions grid")
+    p.add_argument("--grid-candidates", type=int, default=2)
+    p.add_argument("--ablation-sets", type=int, default=6)
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--out", type=Path, default=ROOT / "bench/results/lock.json")
+    a = p.parse_args(argv)
+    torch.set_num_threads(a.threads)
+    if a.quick:
+        a.sets, a.ablation_sets, a.repeats = min(a.sets, 4), min(a.ablation_sets, 2), 1
+    gen, disc, encode, name = load_model(a.model)
+    size = gen.config.image_size
+    dfeat = DiscriminatorFeatures(disc)
+    sets = test_sets(a.sets, size)
+    masks = {k: LockMask(v).render(size) for k, v in REGIONS.items()}
+    zs = torch.randn(len(sets), gen.config.nz, generator=torch.Generator().manual_seed(0)).numpy()
+    report = {"model": name, "image_size": size, "threads": a.threads, "sets": len(sets),
+              "grid": {"steps": a.grid_steps, "n_candidates": a.grid_candidates}}
+    t_all = time.perf_counter()
+    grid, start_cache = {}, {}
+    for region, mask in masks.items():
+        rows = []
+        for k, item in enumerate(sets):
+            sentence = encode(item["caption"])
+            if k not in start_cache:
+                start_cache[k] = run(gen, disc, sentence, zs[k], item["photo"], mask,
+                                     LockSettings(n_candidates=1, steps=0, paste_back="none"))[0].raw_images[0]
+            res, _ = run(gen, disc, sentence, zs[k], item["photo"], mask,
+                         LockSettings(n_candidates=a.grid_candidates, steps=a.grid_steps, seed=k))
+            rows.append(quality(res, item["photo"], mask, dfeat, start_cache[k]))
+        grid[region] = summarise(rows)
+        print(region, json.dumps(grid[region]), flush=True)
+    report["grid_by_region"] = grid
+    report["paste_back"] = paste_back_comparison(gen, disc, encode, sets[: a.ablation_sets], zs, masks["eyes+mouth"],
+                                                 a.grid_steps)
+    print("paste-back", json.dumps(report["paste_back"]), flush=True)
+    report["ablations"] = ablations(gen, disc, encode, sets[: a.ablation_sets], zs, masks["eyes+mouth"], dfeat)
+    print("ablations", json.dumps(report["ablations"]), flush=True)
+    item = sets[0]
+    report["timing_s"] = timing(gen, disc, encode(item["caption"]), zs[0], item["photo"], masks["eyes+mouth"],
+                                a.repeats, 40)
+    print("timing (40 steps)", json.dumps(report["timing_s"]), flush=True)
+    report["wall_s"] = round(time.perf_counter() - t_all, 1)
+    a.out.parent.mkdir(parents=True, exist_ok=True)
+    a.out.write_text(json.dumps(report, indent=1))
+    print("wrote", a.out)
+    return 0
+
+
+def paste_back_comparison(gen, disc, encode, sets, zs, mask, steps) -> dict:
+    from composer.edit.composite import paste_back
+    rows = {"feather": [], "poisson": []}
+    for k, item in enumerate(sets):
+        res, _ = run(gen, disc, encode(item["caption"]), zs[k], item["photo"], mask,
+                     LockSettings(n_candidates=1, steps=steps, paste_back="none"))
+        for method in rows:
+            out = paste_back(res.raw_images[0], item["photo"], mask, method)
+            free = mask == 0
+            rows[method].append({"seam": seam_score(out, mask), "seam_reference": seam_score(item["photo"], mask),
+                                 "psnr_locked": psnr(out, item["photo"], mask >= 0.5),
+                                 "outside_change_vs_raw": float(np.abs(out[free].astype(float)
+                                                                       - res.raw_images[0][free]).mean())})
+    return {m: summarise(r) for m, r in rows.items()}
+
+
+def ablations(gen, disc, encode, sets, zs, mask, dfeat) -> dict:
+    """Final locked-region quality (before paste-back) relative to the default (discriminator, 20 steps)."""
+    from composer.edit.features import make_features
+    configs = {"discriminator_s20": ("discriminator", 20, 3), "random_conv_s20": ("random_conv", 20, 3),
+               "pixel_s20": ("pixel", 20, 3), "discriminator_s10": ("discriminator", 10, 3),
+               "discriminator_s40": ("discriminator", 40, 3), "restarts_n1": ("discriminator", 20, 1),
+               "restarts_n9": ("discriminator", 20, 9)}
+    out = {}
+    for key, (kind, steps, n) in configs.items():
+        feats = make_features(kind, disc)
+        rows, times = [], []
+        for k, item in enumerate(sets):
+            s = LockSettings(n_candidates=n, steps=steps, seed=k, features=kind,
+                             pixel_weight=1.0 if kind == "pixel" else 0.1)
+            res, t = run(gen, disc, encode(item["caption"]), zs[k], item["photo"], mask, s, feats)
+            raw = res.raw_images[res.order[0]]
+            rows.append({"psnr_before": psnr(raw, item["photo"], mask >= 0.5),
+                         "feat_before": feat_dist(dfeat, raw, item["photo"], mask), "time_s": t})
+        out[key] = summarise(rows)
+    base = out["discriminator_s20"]
+    for key, v in out.items():
+        v["feat_ratio_vs_default"] = round(v["feat_before"] / max(base["feat_before"], 1e-9), 3)
+        v["time_ratio_vs_default"] = round(v["time_s"] / max(base["time_s"], 1e-9), 3)
+    return out
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
