@@ -13,7 +13,6 @@ Uses 2 torch threads; the CPU may be shared with other jobs, so compare ratios r
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import os
 import platform
@@ -59,14 +58,17 @@ def fresh_captions(seed: int = 0) -> Iterator[str]:
             yield cap
 
 
-def median_ms(fn: Callable[[], object], repeats: int, warmup: int) -> float:
-    times = []
+def paired_median_ms(a: Callable[[], object], b: Callable[[], object], repeats: int,
+                     warmup: int) -> tuple[float, float]:
+    """Median ms of a and of b, called alternately so both see the same load on a shared CPU."""
+    times: tuple[list[float], list[float]] = ([], [])
     for i in range(warmup + repeats):
-        t = time.perf_counter()
-        fn()
-        if i >= warmup:
-            times.append(time.perf_counter() - t)
-    return 1000 * statistics.median(times)
+        for fn, out in ((a, times[0]), (b, times[1])):
+            t = time.perf_counter()
+            fn()
+            if i >= warmup:
+                out.append(time.perf_counter() - t)
+    return 1000 * statistics.median(times[0]), 1000 * statistics.median(times[1])
 
 
 def bench_engine(engine: Engine, label: str, ns: tuple[int, ...], repeats: int, warmup: int) -> list[dict]:
@@ -87,11 +89,11 @@ def bench_engine(engine: Engine, label: str, ns: tuple[int, ...], repeats: int, 
                 with amp():
                     engine.candidates(next(captions), n, 0)
 
-            fwd, gen = median_ms(forward, repeats, warmup), median_ms(generate, repeats, warmup)
+            fwd, gen = paired_median_ms(forward, generate, repeats, warmup)
             rows.append({"model": label, "image_size": engine.image_size, "ngf": engine.model.config.ngf,
                          "dtype": dtype, "n": n, "forward_ms": round(fwd, 2), "generate_ms": round(gen, 2),
                          "ratio": round(gen / fwd, 3), "per_portrait_ms": round(gen / n, 2)})
-            print(f"  {label:<18} {dtype} n={n}: forward {fwd:8.1f} ms, generate {gen:8.1f} ms "
+            print(f"  {label:<24} {dtype} n={n}: forward {fwd:8.1f} ms, generate {gen:8.1f} ms "
                   f"(x{gen / fwd:.2f})", flush=True)
     return rows
 
@@ -130,10 +132,10 @@ def random_bundle(folder: Path) -> Path:
 
 
 def print_table(results: dict) -> None:
-    print(f"\n{'model':<18} {'px':>4} {'dtype':>5} {'n':>2} {'forward ms':>11} {'generate ms':>12} "
+    print(f"\n{'model':<24} {'px':>4} {'dtype':>5} {'n':>2} {'forward ms':>11} {'generate ms':>12} "
           f"{'ratio':>6} {'ms/portrait':>12}")
     for r in results["rows"]:
-        print(f"{r['model']:<18} {r['image_size']:>4} {r['dtype']:>5} {r['n']:>2} {r['forward_ms']:>11.1f} "
+        print(f"{r['model']:<24} {r['image_size']:>4} {r['dtype']:>5} {r['n']:>2} {r['forward_ms']:>11.1f} "
               f"{r['generate_ms']:>12.1f} {r['ratio']:>6.2f} {r['per_portrait_ms']:>12.1f}")
     for label, c in results["cold_start"].items():
         print(f"cold start {label}: {c['wall_s']:.2f} s wall (import {c['import_s']:.2f}, "
@@ -147,7 +149,7 @@ def main() -> None:
     ap.add_argument("--out", default=str(REPO / "bench" / "results" / "latency.json"))
     args = ap.parse_args()
     torch.set_num_threads(THREADS)
-    repeats, warmup, cold_repeats = (3, 1, 1) if args.quick else (15, 3, 3)
+    repeats, warmup, cold_repeats = (3, 1, 1) if args.quick else (7, 2, 3)
     results = {"device": "cpu", "threads": THREADS, "torch": torch.__version__, "machine": platform.machine(),
                "cpu_count": os.cpu_count(), "quick": args.quick, "repeats": repeats, "warmup": warmup,
                "note": "CPU shared with other jobs; ratios are measured within one run",

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import torch
 
 from composer.gan.config import ModelConfig
@@ -73,9 +74,10 @@ def _train(args, tmp_path, nproc=1):
     if nproc > 1:
         cmd = ["-m", "torch.distributed.run", "--nproc_per_node", str(nproc), "--master_port", "29517", *cmd]
     env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1")
-    return subprocess.run([sys.executable, *cmd], capture_output=True, text=True, env=env, timeout=240)
+    return subprocess.run([sys.executable, *cmd], capture_output=True, text=True, env=env, timeout=500)
 
 
+@pytest.mark.timeout(900)
 def test_resume_and_ddp(tmp_path, celeba_dir):
     run = tmp_path / "run"
     r = _train(["--out", str(run), "--steps", "2"], tmp_path)

@@ -14,10 +14,11 @@ from typing import Callable, Optional, Sequence
 from PyQt5.QtCore import QCoreApplication, Qt
 from PyQt5.QtWidgets import QApplication
 
+from composer.edit.align import align_by_eyes, align_photo, load_image
+from composer.edit.regions import REGIONS, region_mask
 from composer.gui.controller import EngineLoader, Studio
 from composer.gui.dialogs import Dialogs
 from composer.gui.export_dialog import ExportDialog
-from composer.gui.images import fit_square
 from composer.gui.main_window import MainWindow, WindowParts
 from composer.gui.recovery import offer_recovery
 from composer.gui.settings import APPLICATION, DEVICES, ORGANISATION, SettingsStore
@@ -39,18 +40,9 @@ def load_engine(path: Optional[Path], device: str):
     return Engine.load(path, device=device)
 
 
-def _no_region(name: str, size: int):
-    raise KeyError(f"no region preset {name!r}: composer.edit.regions is not installed")
-
-
 def region_parts():
-    """Region preset names and mask function from composer.edit (none if it is absent)."""
-    try:
-        from composer.edit.regions import REGIONS, region_mask
-    except ImportError:
-        return (), _no_region
-    names = tuple(getattr(r, "name", r) for r in REGIONS)
-    return names, (lambda name, size: region_mask(name, size))
+    """Region preset names and the mask function from composer.edit."""
+    return tuple(REGIONS), (lambda name, size: region_mask(name, size))
 
 
 def export_with(studio: Studio, window: MainWindow) -> bool:
@@ -79,19 +71,11 @@ def create_window(loader: EngineLoader = load_engine, model_path: Optional[Path]
     regions, region_mask = region_parts()
     studio = Studio(Session(recovery_root or default_recovery_root()), loader)
     parts = WindowParts(schema=schema, regions=regions, region_mask=region_mask,
-                        interpret=lambda d: interpret(d, schema), align_photo=align_photo(),
+                        interpret=lambda d: interpret(d, schema), load_photo=load_image,
+                        align_photo=align_photo, align_by_eyes=align_by_eyes,
                         export_dialog=export or (lambda w: export_with(studio, w)),
                         model_path=model_path)
     return MainWindow(studio, SettingsStore(), parts, dialogs)
-
-
-def align_photo():
-    """composer.edit's face alignment if present, else a centre crop."""
-    try:
-        from composer.edit.align import align_photo as aligner
-    except ImportError:
-        return fit_square
-    return aligner
 
 
 def start(window: MainWindow, recovery_root: Optional[Path] = None) -> None:

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from typing import Optional
 
+import numpy as np
 from PyQt5.QtWidgets import QFileDialog, QMessageBox, QWidget
 
+from composer.gui.eye_picker import EyePair, pick_eyes
 from composer.gui.images import PHOTO_FILTER
 
 EXPORT, DISCARD, CANCEL = "export", "discard", "cancel"
@@ -22,6 +24,22 @@ class Dialogs:
     def open_photo(self, folder: str) -> Optional[str]:
         path, _ = QFileDialog.getOpenFileName(self.parent, "Lock from photo", folder, PHOTO_FILTER)
         return path or None
+
+    def photo_without_face(self, reason: str) -> bool:
+        """The photo could not be aligned automatically: True to place the eyes by hand."""
+        box = QMessageBox(QMessageBox.Warning, "Face not found",
+                          f"The photo could not be aligned automatically:\n{reason}\n\n"
+                          "You can place the face by hand by clicking on both eyes.",
+                          QMessageBox.NoButton, self.parent)
+        by_hand = box.addButton("Place the eyes by hand…", QMessageBox.AcceptRole)
+        box.addButton(QMessageBox.Cancel)
+        box.setDefaultButton(by_hand)
+        box.exec_()
+        return box.clickedButton() is by_hand
+
+    def place_eyes(self, image: np.ndarray) -> Optional[EyePair]:
+        """Let the artist click both eye centres; photo-pixel points, or None if cancelled."""
+        return pick_eyes(image, self.parent)
 
     def choose_recovery(self, choices: list[str]) -> Optional[int]:
         """Offer autosaved sessions; the index chosen, or None to start afresh."""

@@ -1,13 +1,14 @@
-"""Conversions between numpy RGB images (the engine's currency) and Qt images."""
-from __future__ import annotations
+"""Conversions between numpy RGB images (the engine's currency) and Qt images.
 
-from pathlib import Path
+Photos are read and aligned by `composer.edit.align` (EXIF rotation, size limits, face
+alignment); this module only converts pixels for display.
+"""
+from __future__ import annotations
 
 import numpy as np
 from PyQt5.QtCore import Qt
 from PyQt5.QtGui import QImage, QPixmap
 
-from composer.errors import ImageError
 
 PHOTO_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.webp *.tif *.tiff)"
 PHOTO_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"}
@@ -38,34 +39,3 @@ def mask_overlay(mask: np.ndarray, rgba: tuple[int, int, int, int]) -> QImage:
 
 def thumbnail(image: np.ndarray, size: int) -> QPixmap:
     return to_pixmap(image).scaled(size, size, Qt.KeepAspectRatio, Qt.SmoothTransformation)
-
-
-def load_photo(path: Path) -> np.ndarray:
-    """Read a photo as H×W×3 uint8 RGB; raise ImageError (what and what to do) if unusable."""
-    from PIL import Image, UnidentifiedImageError
-
-    path = Path(path)
-    if path.suffix.lower() not in PHOTO_SUFFIXES:
-        raise ImageError(f"{path.name} is not a supported image type; use PNG, JPEG, BMP, WebP or TIFF.")
-    try:
-        with Image.open(path) as im:
-            rgb = np.asarray(im.convert("RGB"), dtype=np.uint8)
-    except FileNotFoundError:
-        raise ImageError(f"{path} does not exist; choose another file.") from None
-    except (UnidentifiedImageError, OSError) as exc:
-        raise ImageError(f"{path} could not be read as an image ({exc}); choose another file.") from None
-    if min(rgb.shape[:2]) < 32:
-        raise ImageError(f"{path.name} is only {rgb.shape[1]}×{rgb.shape[0]} pixels; "
-                         "use a photo at least 32 pixels on each side.")
-    return rgb
-
-
-def fit_square(image: np.ndarray, size: int) -> np.ndarray:
-    """Centre-crop to a square and resize to size×size (used when no face alignment is available)."""
-    from PIL import Image
-
-    h, w = image.shape[:2]
-    s = min(h, w)
-    top, left = (h - s) // 2, (w - s) // 2
-    crop = Image.fromarray(np.ascontiguousarray(image[top:top + s, left:left + s]))
-    return np.asarray(crop.resize((size, size), Image.LANCZOS), dtype=np.uint8)

@@ -7,7 +7,7 @@ window redraws from `studio.view()` whenever the Studio says something changed.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
@@ -20,7 +20,6 @@ from composer.gui.actions import Actions, build_actions
 from composer.gui.controller import Studio, new_seed
 from composer.gui.dialogs import CANCEL, EXPORT, Dialogs
 from composer.gui.domain import Description, LockSettings
-from composer.gui.images import fit_square, load_photo
 from composer.gui.mask_editor import MaskEditor, RegionMaskFn
 from composer.gui.settings import GuiSettings, SettingsStore
 from composer.gui.widgets.candidate_grid import CandidateGrid
@@ -31,7 +30,10 @@ from composer.gui.widgets.lock_tools import LockTools
 from composer.gui.widgets.status_bar import StatusBar
 from composer.gui.widgets.witness_view import WitnessView
 
-Aligner = Callable[[np.ndarray, int], np.ndarray]
+Point = tuple[float, float]
+PhotoLoader = Callable[[Path], tuple[np.ndarray, tuple[str, ...]]]   # -> RGB pixels, notices
+Aligner = Callable[[np.ndarray, int], np.ndarray]                   # photo -> size×size face
+EyeAligner = Callable[[np.ndarray, Point, Point, int], np.ndarray]  # photo, eyes -> size×size
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,9 @@ class WindowParts:
     regions: Sequence[str]
     region_mask: RegionMaskFn
     interpret: Callable[[Description], object]       # used until a model is loaded
-    align_photo: Aligner = fit_square                 # photo -> size×size aligned face
+    load_photo: PhotoLoader                           # ImageError if the file is unusable
+    align_photo: Aligner                              # ImageError if no face is found
+    align_by_eyes: EyeAligner                         # hand-placed eyes (the fallback)
     export_dialog: Optional[Callable] = None          # (window) -> bool exported
     model_path: Optional[Path] = None
 
@@ -57,6 +61,7 @@ class MainWindow(QMainWindow):
         self.studio, self.store, self.parts = studio, store, parts
         self.dialogs = dialogs or Dialogs(self)
         self.settings: GuiSettings = store.load()
+        self.lock_defaults = LockSettings()   # optimiser settings for re-synthesis (count/seed set per run)
 
         self.description = DescriptionPanel()
         self.description.set_schema(parts.schema)
@@ -86,10 +91,13 @@ class MainWindow(QMainWindow):
         splitter.setObjectName("mainSplitter")
         for w in (self.description, self.grid, right):
             splitter.addWidget(w)
+        splitter.setStretchFactor(1, 1)
         splitter.setStretchFactor(2, 1)
+        splitter.setSizes([340, 480, 480])
         self.setCentralWidget(splitter)
         dock = QDockWidget("History", self)
         dock.setObjectName("historyDock")
+        dock.setMinimumWidth(190)
         dock.setWidget(self.history)
         self.addDockWidget(Qt.RightDockWidgetArea, dock)
 
@@ -194,7 +202,7 @@ class MainWindow(QMainWindow):
         if editor is None:
             self.studio.error.emit("The model is not loaded yet.")
             return
-        settings = LockSettings(n_candidates=self.settings.n_candidates, seed=new_seed())
+        settings = replace(self.lock_defaults, n_candidates=self.settings.n_candidates, seed=new_seed())
         self.studio.resynthesise(editor.mask(), editor.regions, editor.to_json(), settings)
 
     def clear_lock(self) -> None:
@@ -216,18 +224,42 @@ class MainWindow(QMainWindow):
             self.import_photo(path)
 
     def import_photo(self, path: str) -> None:
-        """Load, align and record a reference photo; a bad file is reported, never fatal."""
+        """Load, align and record a reference photo; a bad file is reported, never fatal.
+
+        When no face is found the artist may place it by clicking both eyes."""
         size = self.studio.engine.image_size if self.studio.engine else None
         if size is None:
             self.studio.error.emit("Load a model before importing a photo.")
             return
         try:
-            aligned = self.parts.align_photo(load_photo(Path(path)), size)
+            image, notices = self.parts.load_photo(Path(path))
         except ComposerError as exc:
             self.dialogs.error("Photo not usable", str(exc))
             return
+        try:
+            aligned = self.parts.align_photo(image, size)
+        except ComposerError as exc:
+            aligned = self._align_by_hand(image, size, str(exc))
+        if aligned is None:
+            self.status.showMessage(f"{Path(path).name} was not imported.", 8000)
+            return
         self._save_settings(self.settings.with_(last_folder=str(Path(path).parent)))
         self.studio.import_reference(path, aligned)
+        if notices:
+            self.status.showMessage(" ".join(notices), 15000)
+
+    def _align_by_hand(self, image: np.ndarray, size: int, reason: str) -> Optional[np.ndarray]:
+        """Offer hand placement after a failed automatic alignment; None if declined."""
+        if not self.dialogs.photo_without_face(reason):
+            return None
+        eyes = self.dialogs.place_eyes(image)
+        if eyes is None:
+            return None
+        try:
+            return self.parts.align_by_eyes(image, eyes[0], eyes[1], size)
+        except ComposerError as exc:
+            self.dialogs.error("Photo not usable", str(exc))
+            return None
 
     def export_case(self) -> bool:
         if self.parts.export_dialog is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
+import cv2
 import numpy as np
 
 RegionMaskFn = Callable[[str, int], np.ndarray]
@@ -117,7 +118,7 @@ class MaskEditor:
 
 
 def overlay_rgba(editor: MaskEditor, colours: dict[str, tuple[int, int, int]],
-                 brush_colour: Sequence[int] = (0, 200, 255), alpha: int = 110) -> np.ndarray:
+                 brush_colour: Sequence[int] = (0, 200, 255), alpha: int = 80) -> np.ndarray:
     """RGBA uint8 overlay: each active region tinted in its colour, painted areas in brush colour."""
     s = editor.size
     rgb = np.zeros((s, s, 3), np.float32)
@@ -130,3 +131,18 @@ def overlay_rgba(editor: MaskEditor, colours: dict[str, tuple[int, int, int]],
     a *= editor.mask() > 0  # erased pixels show no tint
     out = np.concatenate([rgb, (a * alpha)[..., None]], axis=-1)
     return np.round(out).astype(np.uint8)
+
+
+def mask_outline(mask: np.ndarray, upsample: int = 8) -> list[np.ndarray]:
+    """Closed polygons (image-pixel coordinates, N×2 x/y) around where the mask is ≥ 0.5.
+
+    Traced on an upsampled mask so the outline stays smooth when a 64 px portrait is
+    shown hundreds of pixels wide; the canvas strokes it over the tint so the locked
+    features stay visible."""
+    m = np.asarray(mask, np.float32)
+    if not (m >= 0.5).any():
+        return []
+    big = cv2.resize(m, None, fx=upsample, fy=upsample, interpolation=cv2.INTER_LINEAR)
+    contours, _ = cv2.findContours((big >= 0.5).astype(np.uint8), cv2.RETR_EXTERNAL,
+                                   cv2.CHAIN_APPROX_SIMPLE)
+    return [(c.reshape(-1, 2).astype(np.float32) + 0.5) / upsample for c in contours if len(c) >= 3]

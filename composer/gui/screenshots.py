@@ -2,8 +2,9 @@
 
     python -m composer.gui.screenshots OUTDIR [--model PATH] [--text "..."]
 
-Loads the model, types a description, generates candidates, picks one, locks the
-eyes and mouth, and saves OUTDIR/screenshot-main.png and OUTDIR/screenshot-witness.png.
+Loads the model, types a description (one word of it not understood), generates
+candidates, picks one, asks for "more like this", picks again, locks the eyes,
+re-synthesises the rest, picks a result, and saves OUTDIR/screenshot-main.png and OUTDIR/screenshot-witness.png.
 Run it under a display or `xvfb-run`; settings and autosaves go to a temporary folder
 so a real user's preferences are untouched.
 """
@@ -19,7 +20,7 @@ from typing import Callable, Optional, Sequence
 from PyQt5.QtCore import QCoreApplication, QEventLoop, QSettings, Qt, QTimer
 from PyQt5.QtWidgets import QApplication
 
-DEFAULT_TEXT = "a young woman with long wavy brown hair, arched eyebrows and a slight smile"
+DEFAULT_TEXT = "young woman with wavy brown hair and arched eyebrows, smiling, earrings, a scar on the chin"
 
 
 def wait_until(ready: Callable[[], bool], timeout_s: float, what: str) -> None:
@@ -37,11 +38,37 @@ def wait_until(ready: Callable[[], bool], timeout_s: float, what: str) -> None:
         raise TimeoutError(f"timed out after {timeout_s:.0f} s waiting for {what}")
 
 
-def take(outdir: Path, model: Optional[Path], text: str, timeout_s: float,
-         loader: Optional[Callable] = None) -> list[Path]:
-    """Drive a window through one short session and save the two screenshots."""
-    from composer.gui.app import create_window, load_engine
+def run_step(window, kind: str, start: Callable[[], object], timeout_s: float) -> None:
+    """Start a job and wait until the session records a step of `kind`."""
+    start()
+    wait_until(lambda: not window.studio.jobs.busy and window.studio.session.current is not None
+               and window.studio.session.current.kind == kind, timeout_s, f"the {kind} step")
 
+
+def drive(window, text: str, timeout_s: float, lock_steps: int) -> None:
+    """One short, realistic session: describe, generate, pick, vary, pick, lock, re-synthesise, pick."""
+    from composer.edit import LockSettings
+
+    window.lock_defaults = LockSettings(steps=lock_steps)
+    window.description.free_text.setPlainText(text)
+    window.description.refresh()
+    run_step(window, "generate", window.generate, timeout_s)
+    window.studio.pick(min(4, window.grid.shown() - 1))
+    run_step(window, "evolve", lambda: window.evolve(0.4), timeout_s)
+    window.studio.pick(min(1, window.grid.shown() - 1))
+    window.lock_tools.set_region_checked("eyes", True)
+    run_step(window, "resynthesise", window.resynthesise, timeout_s)
+    window.studio.pick(0)
+
+
+def take(outdir: Path, model: Optional[Path], text: str, timeout_s: float,
+         loader: Optional[Callable] = None, lock_steps: int = 20) -> list[Path]:
+    """Drive a window through one short session and save the two screenshots."""
+    from composer.gui.app import STYLE, create_window, load_engine
+
+    app = QApplication.instance()
+    if STYLE.exists() and app is not None:
+        app.setStyleSheet(STYLE.read_text(encoding="utf-8"))
     with tempfile.TemporaryDirectory(prefix="composer-shots-") as tmp:
         scratch = Path(tmp)
         QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(scratch))
@@ -49,24 +76,17 @@ def take(outdir: Path, model: Optional[Path], text: str, timeout_s: float,
                                recovery_root=scratch / "recovery")
         failure: list[str] = []
         window.studio.model_failed.connect(failure.append)
-        window.resize(1500, 900)
+        window.resize(1560, 940)
         window.show()
         window.load_model()
         wait_until(lambda: window.studio.engine is not None or bool(failure), timeout_s, "the model")
         if failure:
             raise SystemExit(f"model could not be loaded: {failure[0]}")
-        window.description.free_text.setPlainText(text)
-        window.description.refresh()
-        window.generate()
-        wait_until(lambda: window.grid.shown() > 0 and not window.studio.jobs.busy, timeout_s,
-                   "candidates")
-        window.studio.pick(min(4, window.grid.shown() - 1))
-        for region in ("eyes", "mouth"):
-            if region in window.lock_tools.colours:
-                window.lock_tools.set_region_checked(region, True)
+        drive(window, text, timeout_s, lock_steps)
         window.show_witness()
         window.witness.resize(1200, 800)
-        QCoreApplication.processEvents()
+        for _ in range(5):
+            QCoreApplication.processEvents()
         outdir.mkdir(parents=True, exist_ok=True)
         paths = [outdir / "screenshot-main.png", outdir / "screenshot-witness.png"]
         window.grab().save(str(paths[0]))
@@ -83,13 +103,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument("--model", type=Path, default=None)
     p.add_argument("--text", default=DEFAULT_TEXT)
     p.add_argument("--timeout", type=float, default=300.0, help="seconds per wait")
+    p.add_argument("--lock-steps", type=int, default=20, help="optimiser steps for the re-synthesis")
     args = p.parse_args(argv)
     QCoreApplication.setAttribute(Qt.AA_EnableHighDpiScaling, True)
     QCoreApplication.setAttribute(Qt.AA_UseHighDpiPixmaps, True)
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = QApplication.instance() or QApplication(["composer-screenshots"])  # noqa: F841
-    for path in take(args.outdir, args.model, args.text, args.timeout):
+    for path in take(args.outdir, args.model, args.text, args.timeout, lock_steps=args.lock_steps):
         print(path)
     return 0
 

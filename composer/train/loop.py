@@ -210,15 +210,19 @@ def train(cfg: TrainConfig, log=print) -> Path:
 
     t0_box = [t0]
 
+    @torch.no_grad()
+    def sample_grid(path: Path) -> None:
+        """Fixed captions (rows) × fixed z (columns) through the EMA generator."""
+        imgs = torch.cat([G_ema(fixed_z, fixed_sent[i:i + 1].expand(8, -1)) for i in range(len(fixed_caps))])
+        save_grid(imgs, len(fixed_caps), path)
+
     def checkpoint() -> None:
         """Save resumable state, the latest sample grid and an up-to-date bundle (rank 0 only)."""
         info["train_seconds"] += time.time() - t0_box[0]
         t0_box[0] = time.time()
         if d.main:
             save_state(out, modules, optims, info)
-            with torch.no_grad():
-                imgs = torch.cat([G_ema(fixed_z, fixed_sent[i:i + 1].expand(8, -1)) for i in range(len(fixed_caps))])
-            save_grid(imgs, len(fixed_caps), out / "samples_latest.png")
+            sample_grid(out / "samples_latest.png")
             ips = (info["step"] - step0) * cfg.batch_size * d.world / max(time.time() - t0, 1e-9)
             _export(out, cfg, data, mcfg, G_ema, D, enc, vocab, enc_metrics, info, ips, log)
     while True:
@@ -253,9 +257,7 @@ def train(cfg: TrainConfig, log=print) -> Path:
             ips = (info["step"] - step0) * cfg.batch_size * d.world / (time.time() - t0)
             bar.set_postfix(d=f"{loss_d.item():.3f}", g=f"{loss_g.item():.3f}", gp=f"{parts['gp'].item():.3f}", ips=f"{ips:.0f}")
         if info["step"] % sample_every == 0 and d.main:
-            with torch.no_grad():
-                imgs = torch.cat([G_ema(fixed_z, fixed_sent[i:i + 1].expand(8, -1)) for i in range(len(fixed_caps))])
-            save_grid(imgs, len(fixed_caps), out / f"samples_{info['step']:07d}.png")
+            sample_grid(out / f"samples_{info['step']:07d}.png")
         if time.time() - last_ckpt > cfg.checkpoint_minutes * 60:
             checkpoint()
             last_ckpt = time.time()

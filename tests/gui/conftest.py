@@ -47,12 +47,23 @@ class FakeDialogs:
         self.photo: str | None = None
         self.recovery_choice: int | None = 0
         self.unexported_answer = "discard"
+        self.place_by_hand = True                 # answer to "no face found: place the eyes?"
+        self.eyes = None                          # ((x, y), (x, y)) clicked, or None = Esc
+        self.no_face_reasons: list[str] = []
         self.errors: list[tuple[str, str]] = []
         self.asked: list[str] = []
 
     def open_photo(self, folder):
         self.asked.append("open_photo")
         return self.photo
+
+    def photo_without_face(self, reason):
+        self.no_face_reasons.append(reason)
+        return self.place_by_hand
+
+    def place_eyes(self, image):
+        self.asked.append("place_eyes")
+        return self.eyes
 
     def choose_recovery(self, choices):
         self.asked.append("choose_recovery")

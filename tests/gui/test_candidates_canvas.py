@@ -7,7 +7,7 @@ from PyQt5.QtCore import QEvent, QMimeData, QPoint, QPointF, Qt, QUrl
 from PyQt5.QtGui import QMouseEvent
 from PyQt5.QtWidgets import QApplication
 
-from composer.gui.mask_editor import MaskEditor, Stroke
+from composer.gui.mask_editor import MaskEditor, Stroke, mask_outline
 from composer.gui.widgets.canvas import BRUSH, ERASER, PortraitCanvas, dropped_photo
 from composer.gui.widgets.candidate_grid import CandidateGrid
 from composer.gui.widgets.lock_tools import LockTools
@@ -69,6 +69,45 @@ def test_grid_count_is_configurable_and_evolve_carries_strength(qtbot):
     with qtbot.waitSignal(grid.evolve_requested) as blocker:
         qtbot.mouseClick(grid.evolve_button, Qt.LeftButton)
     assert blocker.args == [pytest.approx(0.3)]
+
+
+def test_grid_tiles_are_equal_squares_that_grow(qtbot):
+    grid = CandidateGrid(9)
+    qtbot.addWidget(grid)
+    grid.resize(420, 600)
+    grid.show()
+    grid.show_candidates(images(9))
+    small = {(grid.tile(i).width(), grid.tile(i).height()) for i in range(9)}
+    assert len(small) == 1 and len({*next(iter(small))}) == 1       # one size, square
+    grid.resize(900, 1000)
+    QApplication.processEvents()
+    big = grid.tile(0)
+    assert big.width() == big.height() > next(iter(small))[0] + 100
+    assert big.iconSize().width() >= big.width() - 16                 # the face fills its tile
+    assert grid.tile(1).x() > big.x() + big.width() and grid.tile(3).y() > big.y() + big.height()
+
+
+def test_mask_outline_traces_the_locked_area():
+    m = np.zeros((SIZE, SIZE), np.float32)
+    assert mask_outline(m) == []
+    m[8:16, 4:20] = 1
+    (polygon,) = mask_outline(m)
+    assert polygon[:, 0].min() == pytest.approx(4, abs=0.2) and polygon[:, 0].max() == pytest.approx(20, abs=0.2)
+    assert polygon[:, 1].min() == pytest.approx(8, abs=0.2) and polygon[:, 1].max() == pytest.approx(16, abs=0.2)
+    m[24:28, 24:28] = 1
+    assert len(mask_outline(m)) == 2
+
+
+def test_canvas_outline_follows_the_lock(qtbot):
+    canvas = PortraitCanvas({"eyes": (230, 159, 0), "mouth": (0, 114, 178)})
+    qtbot.addWidget(canvas)
+    editor = MaskEditor(SIZE, box_region)
+    canvas.set_editor(editor)
+    assert canvas.outline().isEmpty()
+    editor.set_region("eyes", True)
+    canvas.refresh_overlay()
+    box = canvas.outline().boundingRect()
+    assert (round(box.width()), round(box.height())) == (SIZE // 2, SIZE // 2)
 
 
 def test_mask_editor_regions_brush_and_eraser():

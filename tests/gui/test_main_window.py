@@ -3,7 +3,6 @@ evolve, lock, history, witness view, settings, close and crash recovery."""
 from __future__ import annotations
 
 import numpy as np
-from PIL import Image
 from PyQt5.QtCore import Qt
 from PyQt5.QtGui import QKeySequence
 
@@ -112,22 +111,6 @@ def test_lock_without_mask_is_reported(qtbot, make_window):
     with qtbot.waitSignal(window.studio.error) as blocker:
         window.actions["resynthesise"].trigger()
     assert "Nothing is locked" in blocker.args[0]
-
-
-def test_photo_import_and_bad_photo(qtbot, make_window, dialogs, tmp_path):
-    window = loaded(qtbot, make_window())
-    photo = tmp_path / "witness_photo.png"
-    Image.fromarray(np.full((80, 60, 3), 90, np.uint8)).save(photo)
-    dialogs.photo = str(photo)
-    window.actions["photo"].trigger()
-    assert window.studio.session.current.kind == "import_reference"
-    assert window.studio.view().reference.shape == (32, 32, 3)
-    assert window.settings.last_folder == str(tmp_path)
-    bad = tmp_path / "broken.jpg"
-    bad.write_bytes(b"not a jpeg")
-    window.import_photo(str(bad))
-    assert dialogs.errors[-1][0] == "Photo not usable"
-    assert len(window.studio.session.steps) == 1
 
 
 def test_witness_view_follows_candidates_and_portrait(qtbot, make_window):

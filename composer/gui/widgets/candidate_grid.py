@@ -11,16 +11,18 @@ from typing import Optional, Sequence
 import numpy as np
 from PyQt5.QtCore import QSize, Qt, pyqtSignal
 from PyQt5.QtGui import QIcon
-from PyQt5.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QPushButton, QSlider,
+from PyQt5.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider,
                              QToolButton, QVBoxLayout, QWidget)
 
 from composer.gui.images import thumbnail
 
-TILE = 120
+TILE = 80           # smallest face shown, px
+TILE_SOURCE = 320   # the icon is rendered once at this size; Qt scales it down to fit the tile
+TILE_PADDING = 12   # border + padding around the face (see resources/style.qss)
 
 
 class CandidateTile(QToolButton):
-    """One checkable portrait thumbnail."""
+    """One checkable portrait thumbnail that grows with the space the grid gets."""
 
     def __init__(self, index: int, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
@@ -28,7 +30,7 @@ class CandidateTile(QToolButton):
         self.setCheckable(True)
         self.setAutoExclusive(False)
         self.setIconSize(QSize(TILE, TILE))
-        self.setMinimumSize(TILE + 8, TILE + 8)
+        self.setMinimumSize(TILE + TILE_PADDING, TILE + TILE_PADDING)
         self.setFocusPolicy(Qt.StrongFocus)
         self.setObjectName("candidateTile")
         self.image: Optional[np.ndarray] = None
@@ -40,13 +42,56 @@ class CandidateTile(QToolButton):
             self.setIcon(QIcon())
             self.setToolTip("")
         else:
-            self.setIcon(QIcon(thumbnail(image, TILE)))
+            self.setIcon(QIcon(thumbnail(image, TILE_SOURCE)))
             self.setToolTip(f"Candidate {self.index + 1} (press to pick)")
         self.setAccessibleName(f"Candidate {self.index + 1}")
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - keep the face as large as the tile allows
+        side = max(16, min(self.width(), self.height()) - TILE_PADDING)
+        self.setIconSize(QSize(side, side))
+        super().resizeEvent(event)
 
 
 def columns_for(count: int) -> int:
     return 3 if count in (6, 9) else max(1, int(np.ceil(np.sqrt(count))))
+
+
+class TileBoard(QWidget):
+    """Lays tiles out as equal squares, as large as the board allows, centred."""
+
+    SPACING = 6
+
+    def __init__(self, parent: Optional[QWidget] = None) -> None:
+        super().__init__(parent)
+        self.tiles: list[CandidateTile] = []
+        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
+
+    def set_tiles(self, tiles: list[CandidateTile]) -> None:
+        self.tiles = tiles
+        for tile in tiles:
+            tile.setParent(self)
+            tile.show()
+        cols = columns_for(max(1, len(tiles)))
+        rows = (len(tiles) + cols - 1) // cols
+        side = TILE + TILE_PADDING
+        self.setMinimumSize(cols * side + (cols - 1) * self.SPACING, rows * side + (rows - 1) * self.SPACING)
+        self._place()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        self._place()
+        super().resizeEvent(event)
+
+    def _place(self) -> None:
+        if not self.tiles:
+            return
+        cols = columns_for(len(self.tiles))
+        rows = (len(self.tiles) + cols - 1) // cols
+        gap = self.SPACING
+        side = int(min((self.width() - gap * (cols - 1)) / cols, (self.height() - gap * (rows - 1)) / rows))
+        x0 = (self.width() - cols * side - gap * (cols - 1)) // 2
+        y0 = (self.height() - rows * side - gap * (rows - 1)) // 2
+        for i, tile in enumerate(self.tiles):
+            tile.setGeometry(x0 + (i % cols) * (side + gap), y0 + (i // cols) * (side + gap), side, side)
 
 
 class CandidateGrid(QWidget):
@@ -59,8 +104,7 @@ class CandidateGrid(QWidget):
     def __init__(self, count: int = 9, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
         self._tiles: list[CandidateTile] = []
-        self._grid = QGridLayout()
-        self._grid.setSpacing(4)
+        self._board = TileBoard()
         self._selected: Optional[int] = None
         self._can_generate = True
         self.generate_button = QPushButton("&Generate")
@@ -78,16 +122,18 @@ class CandidateGrid(QWidget):
         self._caption = QLabel(wordWrap=True)
         self._caption.setObjectName("gridCaption")
 
-        controls = QHBoxLayout()
-        controls.addWidget(self.generate_button)
-        controls.addWidget(self.evolve_button)
-        controls.addWidget(QLabel("Strength"))
-        controls.addWidget(self.strength, 1)
-        controls.addWidget(self._strength_label)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.generate_button)
+        buttons.addWidget(self.evolve_button)
+        strength = QHBoxLayout()
+        strength.addWidget(QLabel("Variation strength"))
+        strength.addWidget(self.strength, 1)
+        strength.addWidget(self._strength_label)
         layout = QVBoxLayout(self)
-        layout.addLayout(self._grid)
+        layout.addWidget(self._board, 1)
         layout.addWidget(self._caption)
-        layout.addLayout(controls)
+        layout.addLayout(buttons)
+        layout.addLayout(strength)
         self.set_count(count)
         self._show_strength(self.strength.value())
         self._update_buttons()
@@ -100,16 +146,14 @@ class CandidateGrid(QWidget):
         """Resize the grid to `count` tiles (images beyond the count are hidden)."""
         images = [t.image for t in self._tiles]
         for tile in self._tiles:
-            self._grid.removeWidget(tile)
             tile.deleteLater()
         self._tiles = []
-        cols = columns_for(count)
         for i in range(count):
             tile = CandidateTile(i)
             tile.clicked.connect(lambda _c=False, i=i: self._on_clicked(i))
             tile.show_image(images[i] if i < len(images) else None)
-            self._grid.addWidget(tile, i // cols, i % cols)
             self._tiles.append(tile)
+        self._board.set_tiles(self._tiles)
         self._mark(self._selected if self._selected is not None and self._selected < count else None)
 
     def show_candidates(self, images: Sequence[np.ndarray], selected: Optional[int] = None,

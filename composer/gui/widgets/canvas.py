@@ -12,11 +12,11 @@ from typing import Optional
 
 import numpy as np
 from PyQt5.QtCore import QPointF, QRectF, Qt, pyqtSignal
-from PyQt5.QtGui import QImage, QPainter, QPixmap
+from PyQt5.QtGui import QColor, QImage, QPainter, QPainterPath, QPen, QPixmap, QPolygonF, QTransform
 from PyQt5.QtWidgets import QSizePolicy, QWidget
 
 from composer.gui.images import PHOTO_SUFFIXES, to_pixmap
-from composer.gui.mask_editor import MaskEditor, Stroke, overlay_rgba
+from composer.gui.mask_editor import MaskEditor, Stroke, mask_outline, overlay_rgba
 
 VIEW, BRUSH, ERASER = "view", "brush", "eraser"
 ZOOM_MIN, ZOOM_MAX = 1.0, 8.0
@@ -44,6 +44,7 @@ class PortraitCanvas(QWidget):
         self._editor: Optional[MaskEditor] = None
         self._pixmap: Optional[QPixmap] = None
         self._overlay: Optional[QImage] = None
+        self._outline = QPainterPath()             # lock boundary, image-pixel coordinates
         self._image_size = 0
         self._zoom = 1.0
         self._tool = VIEW
@@ -108,7 +109,15 @@ class PortraitCanvas(QWidget):
         """Recompute the overlay image from the mask editor (call after changing it)."""
         ed = self._editor
         self._overlay = None if ed is None else _rgba_qimage(overlay_rgba(ed, self._colours))
+        self._outline = QPainterPath()
+        for polygon in ([] if ed is None else mask_outline(ed.mask())):
+            self._outline.addPolygon(QPolygonF([QPointF(float(x), float(y)) for x, y in polygon]))
+            self._outline.closeSubpath()
         self.update()
+
+    def outline(self) -> QPainterPath:
+        """The lock boundary drawn over the portrait (image-pixel coordinates)."""
+        return QPainterPath(self._outline)
 
     def image_rect(self) -> QRectF:
         """Where the image is drawn, in widget coordinates (fit, then zoomed about the centre)."""
@@ -132,7 +141,17 @@ class PortraitCanvas(QWidget):
             p.drawPixmap(target, self._pixmap, QRectF(self._pixmap.rect()))
         if self._overlay is not None and self._pixmap is not None:
             p.drawImage(target, self._overlay, QRectF(self._overlay.rect()))
+            self._paint_outline(p, target)
         p.end()
+
+    def _paint_outline(self, p: QPainter, target: QRectF) -> None:
+        if self._outline.isEmpty() or self._editor is None:
+            return
+        k = target.width() / self._editor.size
+        path = QTransform(k, 0, 0, k, target.x(), target.y()).map(self._outline)
+        p.setRenderHint(QPainter.Antialiasing, True)
+        p.strokePath(path, QPen(QColor(0, 0, 0, 150), 3.5))
+        p.strokePath(path, QPen(QColor(255, 255, 255, 235), 1.5))
 
     def wheelEvent(self, event) -> None:  # noqa: N802
         if event.angleDelta().y() > 0:

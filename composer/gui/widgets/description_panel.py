@@ -23,6 +23,7 @@ from composer.gui.widgets.free_text import FreeTextEdit, marks_from
 UNSPECIFIED = ""                    # a Description omits groups left unspecified
 
 DEBOUNCE_MS = 120
+LABEL_WRAP = 16     # longer group labels wrap onto two lines so the dropdowns keep their width
 Interpreter = Callable[[Description], object]
 
 
@@ -43,10 +44,11 @@ class DescriptionPanel(QWidget):
         self._timer.timeout.connect(self.refresh)
 
         self._form = QFormLayout()
-        self._form.setRowWrapPolicy(QFormLayout.WrapLongRows)
+        self._form.setRowWrapPolicy(QFormLayout.DontWrapRows)
         box = QGroupBox("Attributes")
         box.setLayout(self._form)
-        scroll = QScrollArea()
+        scroll = self._scroll = QScrollArea()
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         scroll.setWidget(box)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.NoFrame)
@@ -78,7 +80,7 @@ class DescriptionPanel(QWidget):
         for group in schema.groups:
             combo = QComboBox()
             combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
-            combo.setMinimumContentsLength(12)
+            combo.setMinimumContentsLength(8)
             combo.setAccessibleName(group.label)
             combo.addItem("unspecified", UNSPECIFIED)
             for option in group.options:
@@ -86,10 +88,13 @@ class DescriptionPanel(QWidget):
                     continue  # the schema's own "unspecified" is our first item
                 combo.addItem(option.label, option.id)
             combo.activated.connect(lambda _i, gid=group.id: self._on_combo_changed(gid))
-            label = QLabel(f"&{group.label}:")
+            label = QLabel(f"&{group.label}:", wordWrap=len(group.label) > LABEL_WRAP)
             label.setBuddy(combo)
             self._form.addRow(label, combo)
             self._combos[group.id] = combo
+        box = self._scroll.widget()   # never clip a dropdown: the panel is as wide as the form
+        self._scroll.setMinimumWidth(box.minimumSizeHint().width()
+                                     + self._scroll.verticalScrollBar().sizeHint().width())
 
     def set_interpreter(self, interpret: Optional[Interpreter]) -> None:
         self._interpret = interpret

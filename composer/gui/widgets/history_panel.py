@@ -11,12 +11,13 @@ from typing import Optional
 
 import numpy as np
 from PyQt5.QtCore import QSize, Qt, pyqtSignal
-from PyQt5.QtGui import QBrush, QColor, QFont, QIcon
+from PyQt5.QtGui import QBrush, QColor, QFont, QIcon, QPixmap
 from PyQt5.QtWidgets import QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from composer.gui.images import thumbnail
 
 THUMB = 48
+SUMMARY_MAX = 28   # characters of a caption shown in the list; the tooltip has all of it
 ROLE_STEP = Qt.UserRole + 1
 START = -1  # item id for "before the first step"
 
@@ -25,7 +26,7 @@ def step_summary(step) -> str:
     """One line describing a step for the artist."""
     i, n = step.inputs, len(step.outputs)
     text = {
-        "describe": lambda: f"Describe: {i.get('caption') or '(nothing yet)'}",
+        "describe": lambda: f"Describe: {_shorten(i.get('caption') or '(nothing yet)')}",
         "generate": lambda: f"Generate {n} (seed {i.get('seed')})",
         "evolve": lambda: f"More like this ×{n} (strength {float(i.get('strength', 0)):.2f})",
         "pick": lambda: f"Pick candidate {int(i.get('index', 0)) + 1}",
@@ -34,6 +35,10 @@ def step_summary(step) -> str:
         "import_reference": lambda: f"Photo {str(i.get('source', '')).rsplit('/', 1)[-1]}",
     }.get(step.kind, lambda: step.kind)()
     return f"{step.id}. {text}"
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= SUMMARY_MAX else text[:SUMMARY_MAX - 1].rstrip() + "…"
 
 
 def step_image(session, step) -> Optional[np.ndarray]:
@@ -49,6 +54,13 @@ def step_image(session, step) -> Optional[np.ndarray]:
     return None
 
 
+def _blank() -> QPixmap:
+    """A transparent thumbnail: steps without an image keep the rows aligned and tall."""
+    pixmap = QPixmap(THUMB, THUMB)
+    pixmap.fill(Qt.transparent)
+    return pixmap
+
+
 class HistoryPanel(QWidget):
     """Tree of steps; `step_activated(step_id or None)` when the artist chooses one."""
 
@@ -60,6 +72,9 @@ class HistoryPanel(QWidget):
         self.tree.setHeaderHidden(True)
         self.tree.setIconSize(QSize(THUMB, THUMB))
         self.tree.setIndentation(14)
+        self.tree.setWordWrap(True)                  # long captions wrap instead of being cut
+        self.tree.setTextElideMode(Qt.ElideNone)
+        self.tree.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.tree.setAccessibleName("History")
         self.tree.itemActivated.connect(self._on_item)
         self.tree.itemClicked.connect(self._on_item)
@@ -84,7 +99,9 @@ class HistoryPanel(QWidget):
             parent_key = START if step.parent is None else step.parent
             item = QTreeWidgetItem([step_summary(step)])
             item.setData(0, ROLE_STEP, step.id)
-            item.setToolTip(0, f"{step.kind} at {step.timestamp} ({step.duration_s:.2f} s)")
+            caption = step.inputs.get("caption") if step.kind == "describe" else None
+            item.setToolTip(0, (f"{caption}\n" if caption else "")
+                            + f"{step.kind} at {step.timestamp} ({step.duration_s:.2f} s)")
             item.setIcon(0, self._icon(session, step))
             if parent_key not in first_child:        # continuation: same level as parent
                 first_child[parent_key] = step.id
@@ -122,7 +139,7 @@ class HistoryPanel(QWidget):
     def _icon(self, session, step) -> QIcon:
         if step.id not in self._thumbs:
             image = step_image(session, step)
-            self._thumbs[step.id] = QIcon() if image is None else QIcon(thumbnail(image, THUMB))
+            self._thumbs[step.id] = QIcon(_blank() if image is None else thumbnail(image, THUMB))
         return self._thumbs[step.id]
 
     def forget_thumbnails(self) -> None:

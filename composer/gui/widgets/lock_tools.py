@@ -74,10 +74,13 @@ class LockTools(QWidget):
         self.resynth_button.clicked.connect(self.resynthesise_requested)
         self.reference_label = QLabel("Reference: the picked portrait")
         self.reference_label.setWordWrap(True)
-        actions = QHBoxLayout()
-        actions.addWidget(self.clear_button)
-        actions.addWidget(self.photo_button)
-        actions.addWidget(self.resynth_button)
+        font = self.resynth_button.font()
+        font.setBold(True)
+        self.resynth_button.setFont(font)       # the primary action of this panel
+        actions = QGridLayout()
+        actions.addWidget(self.clear_button, 0, 0)
+        actions.addWidget(self.photo_button, 0, 1)
+        actions.addWidget(self.resynth_button, 1, 0, 1, 2)
 
         layout = QVBoxLayout(self)
         layout.addWidget(box)
