@@ -114,7 +114,7 @@ def _render(state: A.AttributeState, rng: Optional[random.Random], neg_p: float)
         if wearing:
             sentences.append(f"{pronoun} is wearing " + _join(wearing, rng))
         for e in expressions:
-            sentences.append(f"{pronoun} is " + e if not e.startswith("with") else f"{pronoun} is " + e)
+            sentences.append(f"{pronoun} is " + e)
         return " . ".join(sentences)
     # template 3: items first, subject last
     lead = []

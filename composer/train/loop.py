@@ -87,11 +87,12 @@ class Dist:
 
 
 def resolve_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise RuntimeError("--device cuda was asked for but no CUDA GPU is available; use --device cpu")
-    return torch.device(name)
+    """The engine's device choice, but a training run refuses to fall back silently to the CPU."""
+    from composer.engine import resolve_device as choose
+    device, notice = choose(name)
+    if notice:
+        raise RuntimeError(f"{notice.split(':')[0]}; pass --device cpu to train on the CPU.")
+    return device
 
 
 def balance_weights(data: FaceData) -> np.ndarray:

@@ -15,6 +15,7 @@ from typing import Iterator, Optional
 import numpy as np
 
 from composer.portrait import Portrait
+from composer.edit.settings import LockProgress, LockResult
 
 
 @dataclass(frozen=True)
@@ -132,25 +133,6 @@ def interpret(description, schema: Schema = SCHEMA) -> Interpretation:
     caption = ("a person with " + ", ".join(words)) if words else ""
     return Interpretation(caption, state, tuple(understood), tuple(unknown),
                           tuple(conflicts), implied)
-
-
-@dataclass(frozen=True)
-class LockProgress:
-    step: int
-    total: int
-    losses: dict
-    images: Optional[list]
-    done: bool
-    result: Optional[object] = None
-
-
-@dataclass(frozen=True)
-class LockResult:
-    z: np.ndarray
-    images: list
-    region_loss: list
-    order: list
-    steps_run: int
 
 
 class FakeEngine:
