@@ -99,3 +99,20 @@ def test_resume_and_ddp(tmp_path, celeba_dir):
 def test_unreadable_data_folder(tmp_path):
     r = _train(["--out", str(tmp_path / "r"), "--steps", "1", "--data", str(tmp_path / "missing")], tmp_path)
     assert r.returncode == 2 and "does not exist" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_lazy_gp_step_skips_the_penalty_only():
+    cfg, G, D = tiny()
+    real = torch.rand(4, 3, 64, 64) * 2 - 1
+    sent = torch.randn(4, cfg.cond_dim)
+    fake = G(torch.randn(4, cfg.nz), sent).detach()
+    with_gp, p1 = discriminator_loss(D, real.clone(), fake, sent, torch.roll(sent, 1, 0))
+    without, p0 = discriminator_loss(D, real.clone(), fake, sent, torch.roll(sent, 1, 0), with_gp=False)
+    assert float(p0["gp"]) == 0.0 and float(p1["gp"]) > 0.0
+    assert torch.allclose(with_gp - p1["gp"], without, atol=1e-6)
+
+
+def test_train_config_rejects_bad_gp_every():
+    from composer.train.config import TrainConfig
+    with pytest.raises(ValueError, match="gp-every"):
+        TrainConfig(data="d", out="o", gp_every=0)

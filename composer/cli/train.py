@@ -26,6 +26,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--no-balance", action="store_true", help="disable class-balanced sampling of rare attributes")
     p.add_argument("--encoder", type=Path, default=None, help="pre-trained encoder folder (encoder.json + .safetensors)")
     p.add_argument("--encoder-steps", type=int, default=1500)
+    p.add_argument("--text-pool", default="last+max", choices=("last", "last+max"),
+                   help="sentence vector of a newly trained encoder (default last+max)")
+    p.add_argument("--gp-every", type=int, default=1,
+                   help="apply the matching-aware gradient penalty every N discriminator steps (default 1)")
     p.add_argument("--checkpoint-minutes", type=float, default=5.0)
     p.add_argument("--sample-every", type=int, default=0, help="steps between sample grids (default: each epoch)")
     p.add_argument("--threads", type=int, default=0, help="CPU threads (default: torch's choice)")
@@ -46,7 +50,8 @@ def run(args: argparse.Namespace) -> int:
                           channels_last=args.channels_last, balance=not args.no_balance,
                           encoder=str(args.encoder) if args.encoder else None, encoder_steps=args.encoder_steps,
                           checkpoint_minutes=args.checkpoint_minutes, sample_every=args.sample_every,
-                          workers_threads=args.threads, limit=args.limit, seed=args.seed)
+                          workers_threads=args.threads, limit=args.limit, seed=args.seed,
+                          text_pool=args.text_pool, gp_every=args.gp_every)
     except ValueError as e:
         raise ComposerError(str(e)) from e
     if cfg.minutes is None and cfg.max_steps is None:

@@ -15,12 +15,15 @@ class ModelConfig:
     cond_dim: int = 256     # sentence-vector size
     emb_dim: int = 128      # word-embedding size of the text encoder
     hidden: int = 128       # LSTM hidden size per direction (cond_dim = 2 * hidden)
+    text_pool: str = "last"  # sentence vector from the LSTM's last states, or "last+max" (adds max-pooling over words)
 
     def __post_init__(self) -> None:
         if self.image_size not in (64, 128, 256):
             raise ValueError(f"image_size must be 64, 128 or 256, not {self.image_size}")
         if self.cond_dim != 2 * self.hidden:
             raise ValueError("cond_dim must equal 2 * hidden (bi-LSTM sentence vector)")
+        if self.text_pool not in ("last", "last+max"):
+            raise ValueError(f"text_pool must be 'last' or 'last+max', not {self.text_pool!r}")
         for f in ("ngf", "ndf", "nz", "emb_dim", "hidden"):
             if getattr(self, f) <= 0:
                 raise ValueError(f"{f} must be positive")

@@ -27,8 +27,8 @@ def _join(items: list[str], rng: Optional[random.Random]) -> str:
         return ""
     if len(items) == 1:
         return items[0]
-    conj = " and " if rng is None or rng.random() < 0.7 else " , and "
-    return " , ".join(items[:-1]) + conj + items[-1]
+    conj = " and " if rng is None or rng.random() < 0.7 else ", and "
+    return ", ".join(items[:-1]) + conj + items[-1]
 
 
 def _subject(state: A.AttributeState, rng: Optional[random.Random]) -> str:
@@ -105,7 +105,7 @@ def _render(state: A.AttributeState, rng: Optional[random.Random], neg_p: float)
         if wearing:
             pieces.append("wearing " + _join(wearing, rng))
         pieces += expressions
-        return " , ".join(pieces)
+        return ", ".join(pieces)
     pronoun = {True: "he", False: "she", None: "the person"}[state.get("Male")]
     sentences = [head]
     if template == 2:
@@ -115,7 +115,7 @@ def _render(state: A.AttributeState, rng: Optional[random.Random], neg_p: float)
             sentences.append(f"{pronoun} is wearing " + _join(wearing, rng))
         for e in expressions:
             sentences.append(f"{pronoun} is " + e)
-        return " . ".join(sentences)
+        return ". ".join(sentences)
     # template 3: items first, subject last
     lead = []
     if wearing:
@@ -123,4 +123,4 @@ def _render(state: A.AttributeState, rng: Optional[random.Random], neg_p: float)
     lead += expressions
     if with_all:
         lead.append("with " + _join(with_all, rng))
-    return " , ".join([head] + lead) if rng.random() < 0.5 else " , ".join(lead + [head]) if lead else head
+    return ", ".join([head] + lead) if rng.random() < 0.5 else ", ".join(lead + [head]) if lead else head

@@ -21,6 +21,7 @@ class TrainConfig:
     ema_decay: float = 0.999
     gp_k: float = 2.0
     gp_p: float = 6.0
+    gp_every: int = 1                    # MA-GP on every Nth D step (lazy regularisation; 1 = every step)
     balance: bool = True                 # class-balanced sampling of rare attributes
     device: str = "auto"
     bf16: bool = False
@@ -30,12 +31,15 @@ class TrainConfig:
     sample_every: int = 0                # steps; 0 = once per epoch
     encoder: Optional[str] = None        # folder with encoder.safetensors + encoder.json; trained if absent
     encoder_steps: int = 1500
+    text_pool: str = "last+max"          # sentence vector: "last" (DAMSM) or "last+max" (see text/encoder.py)
     workers_threads: int = 0             # torch CPU threads (0 = torch default)
     limit: Optional[int] = None          # use only the first N images (smoke tests)
 
     def __post_init__(self) -> None:
         if self.image_size not in (64, 128, 256):
             raise ValueError("--size must be 64, 128 or 256")
+        if self.gp_every < 1:
+            raise ValueError("--gp-every must be at least 1")
         if self.batch_size < 2:
             raise ValueError("--batch must be at least 2 (mismatched captions need a second sample)")
 

@@ -125,6 +125,15 @@ def save_grid(images: torch.Tensor, rows: int, path: Path) -> None:
     Image.fromarray(grid.permute(1, 2, 0).numpy()).save(path)
 
 
+def _model_config(cfg: TrainConfig) -> ModelConfig:
+    """The model's shapes; a pre-trained encoder folder decides the sentence pooling."""
+    pool = cfg.text_pool
+    if cfg.encoder and (Path(cfg.encoder) / "encoder.json").is_file():
+        saved = json.loads((Path(cfg.encoder) / "encoder.json").read_text("utf-8")).get("config", {})
+        pool = saved.get("text_pool", "last")
+    return ModelConfig(image_size=cfg.image_size, ngf=cfg.ngf, ndf=cfg.ndf, text_pool=pool)
+
+
 def prepare_encoder(cfg: TrainConfig, data: FaceData, mcfg: ModelConfig, d: Dist, log) -> tuple[TextEncoder, Vocabulary, dict]:
     folder = Path(cfg.encoder) if cfg.encoder else Path(cfg.out) / "encoder"
     if not (folder / "encoder.json").is_file():
@@ -147,7 +156,8 @@ def prepare_encoder(cfg: TrainConfig, data: FaceData, mcfg: ModelConfig, d: Dist
     meta = json.loads((folder / "encoder.json").read_text("utf-8"))
     vocab = Vocabulary.from_json(meta["vocab"])
     ecfg = ModelConfig.from_json(meta["config"])
-    if (ecfg.emb_dim, ecfg.hidden, ecfg.cond_dim) != (mcfg.emb_dim, mcfg.hidden, mcfg.cond_dim):
+    if (ecfg.emb_dim, ecfg.hidden, ecfg.cond_dim, ecfg.text_pool) != (mcfg.emb_dim, mcfg.hidden, mcfg.cond_dim,
+                                                                      mcfg.text_pool):
         raise ValueError(f"{folder}: encoder shape does not match the model config")
     enc = TextEncoder(mcfg, len(vocab))
     enc.load_state_dict(load_file(str(folder / "encoder.safetensors")), strict=True)
@@ -175,7 +185,7 @@ def train(cfg: TrainConfig, log=print) -> Path:
     start = time.time()
     data = load_faces(Path(cfg.data), "train", cfg.image_size, cfg.limit)
     log(f"{len(data)} training images at {cfg.image_size} px on {device} (rank {d.rank}/{d.world})")
-    mcfg = ModelConfig(image_size=cfg.image_size, ngf=cfg.ngf, ndf=cfg.ndf)
+    mcfg = _model_config(cfg)
     enc, vocab, enc_metrics = prepare_encoder(cfg, data, mcfg, d, log)
     enc = enc.to(device)
     torch.manual_seed(cfg.seed)
@@ -239,7 +249,8 @@ def train(cfg: TrainConfig, log=print) -> Path:
         z = torch.randn(cfg.batch_size, mcfg.nz, device=device)
         with amp:
             fake = G(z, sent)
-            loss_d, parts = discriminator_loss(D, real, fake, sent, mis, cfg.gp_k, cfg.gp_p)
+            loss_d, parts = discriminator_loss(D, real, fake, sent, mis, cfg.gp_k, cfg.gp_p,
+                                               with_gp=info["step"] % cfg.gp_every == 0)
         opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
         d.average_grads(D)

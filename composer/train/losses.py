@@ -15,10 +15,12 @@ def ma_gradient_penalty(scores: torch.Tensor, images: torch.Tensor, sentences: t
 
 
 def discriminator_loss(disc, real: torch.Tensor, fake: torch.Tensor, sentences: torch.Tensor,
-                       mismatched: torch.Tensor, gp_k: float = 2.0, gp_p: float = 6.0) -> tuple[torch.Tensor, dict]:
-    """Hinge loss on real/matching, fake and real/mismatched pairs, plus MA-GP."""
-    real = real.requires_grad_(True)
-    sentences = sentences.detach().requires_grad_(True)
+                       mismatched: torch.Tensor, gp_k: float = 2.0, gp_p: float = 6.0,
+                       with_gp: bool = True) -> tuple[torch.Tensor, dict]:
+    """Hinge loss on real/matching, fake and real/mismatched pairs, plus MA-GP (unless `with_gp`
+    is False: lazy regularisation skips the double backward on most steps)."""
+    real = real.requires_grad_(with_gp)
+    sentences = sentences.detach().requires_grad_(with_gp)
     feats_real = disc.features(real)
     s_real = disc.logits(feats_real, sentences)
     s_mis = disc.logits(feats_real, mismatched)
@@ -26,7 +28,7 @@ def discriminator_loss(disc, real: torch.Tensor, fake: torch.Tensor, sentences: 
     l_real = F.relu(1.0 - s_real).mean()
     l_mis = F.relu(1.0 + s_mis).mean()
     l_fake = F.relu(1.0 + s_fake).mean()
-    gp = ma_gradient_penalty(s_real, real, sentences, gp_k, gp_p)
+    gp = ma_gradient_penalty(s_real, real, sentences, gp_k, gp_p) if with_gp else s_real.new_zeros(())
     loss = l_real + 0.5 * (l_fake + l_mis) + gp
     return loss, {"d_real": l_real.detach(), "d_fake": l_fake.detach(), "d_mis": l_mis.detach(), "gp": gp.detach()}
 
