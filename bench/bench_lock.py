@@ -136,13 +136,18 @@ def summarise(rows: list[dict]) -> dict:
 
 
 def timing(gen, disc, sentence, z0, ref, mask, repeats: int, steps: int) -> dict:
-    """Wall time of a complete lock run (optimise + final render + paste-back), 1 and 9 candidates."""
+    """Wall time of a complete lock run (optimise + final render + paste-back), 1 and 9 candidates,
+    windowed (the default) and on the whole image, interleaved so both see the same machine load."""
     out = {}
     for precision in ("fp32", "bf16"):
         for n in (1, 9):
-            s = LockSettings(n_candidates=n, steps=steps, precision=precision)
-            ts = [run(gen, disc, sentence, z0, ref, mask, s)[1] for _ in range(repeats)]
-            out[f"{precision}_n{n}_s"] = round(statistics.median(ts), 3)
+            ts = {True: [], False: []}
+            for _ in range(repeats):
+                for window in (True, False):
+                    s = LockSettings(n_candidates=n, steps=steps, precision=precision, window=window)
+                    ts[window].append(run(gen, disc, sentence, z0, ref, mask, s)[1])
+            out[f"{precision}_n{n}_s"] = round(statistics.median(ts[True]), 3)
+            out[f"{precision}_n{n}_whole_image_s"] = round(statistics.median(ts[False]), 3)
     return out
 
 
@@ -164,9 +169,11 @@ def timing_128(repeats: int, steps: int, ngf: int) -> dict:
         out[key] = value
     zero = timing(gen, disc, sentence, z0, ref, mask, repeats, 0)
     for key, value in zero.items():
-        out[key.replace("_s", "_render_only_s")] = value
-        n_steps = max(steps, 1)
-        out[key.replace("_s", "_per_step_s")] = round((out[key] - value) / n_steps, 3)
+        if "whole_image" in key:
+            continue
+        out[key[:-2] + "_render_only_s"] = value
+        out[key[:-2] + "_per_step_s"] = round((out[key] - value) / max(steps, 1), 3)
+        out[key[:-2] + "_whole_image_per_step_s"] = round((out[key[:-2] + "_whole_image_s"] - value) / max(steps, 1), 3)
     return out
 
 
@@ -253,16 +260,17 @@ def paste_back_comparison(gen, disc, encode, sets, zs, mask, steps) -> dict:
 def ablations(gen, disc, encode, sets, zs, mask, dfeat) -> dict:
     """Final locked-region quality (before paste-back) relative to the default (discriminator, 20 steps)."""
     from composer.edit.features import make_features
-    configs = {"discriminator_s20": ("discriminator", 20, 3), "random_conv_s20": ("random_conv", 20, 3),
-               "pixel_s20": ("pixel", 20, 3), "discriminator_s10": ("discriminator", 10, 3),
-               "discriminator_s40": ("discriminator", 40, 3), "restarts_n1": ("discriminator", 20, 1),
-               "restarts_n9": ("discriminator", 20, 9)}
+    configs = {"discriminator_s20": ("discriminator", 20, 3, True),
+               "discriminator_s20_whole_image": ("discriminator", 20, 3, False),
+               "random_conv_s20": ("random_conv", 20, 3, True), "pixel_s20": ("pixel", 20, 3, True),
+               "discriminator_s10": ("discriminator", 10, 3, True), "discriminator_s40": ("discriminator", 40, 3, True),
+               "restarts_n1": ("discriminator", 20, 1, True), "restarts_n9": ("discriminator", 20, 9, True)}
     out = {}
-    for key, (kind, steps, n) in configs.items():
+    for key, (kind, steps, n, window) in configs.items():
         feats = make_features(kind, disc)
         rows, times = [], []
         for k, item in enumerate(sets):
-            s = LockSettings(n_candidates=n, steps=steps, seed=k, features=kind,
+            s = LockSettings(n_candidates=n, steps=steps, seed=k, features=kind, window=window,
                              pixel_weight=1.0 if kind == "pixel" else 0.1)
             res, t = run(gen, disc, encode(item["caption"]), zs[k], item["photo"], mask, s, feats)
             raw = res.raw_images[res.order[0]]

@@ -19,7 +19,9 @@ class LockSettings:
     Extensions beyond the contract (all with defaults, so older JSON still loads):
     `prior_weight` keeps z near the N(0, I) shell (realistic faces), `precision` picks fp32 or
     bf16 autocast (fp32 is the bit-reproducible default), `features` names the deep-feature
-    extractor ("discriminator" falls back to "random_conv" for a bundle without a discriminator).
+    extractor ("discriminator" falls back to "random_conv" for a bundle without a discriminator),
+    `window` computes the generator and the feature loss only on the window around the lock while
+    optimising (settings saved before it existed load with window=False, so they replay as run).
     """
 
     n_candidates: int = 9
@@ -35,6 +37,7 @@ class LockSettings:
     prior_weight: float = 0.05
     precision: str = "fp32"
     features: str = "discriminator"
+    window: bool = True             # optimise on the locked area's window only (see lock.lock_window)
 
     def __post_init__(self) -> None:
         if not 1 <= int(self.n_candidates) <= 256:
@@ -64,7 +67,9 @@ class LockSettings:
         unknown = set(d) - known
         if unknown:
             raise ValueError(f"unknown lock settings: {sorted(unknown)}")
-        return cls(**dict(d))
+        d = dict(d)
+        d.setdefault("window", False)   # case files written before windowed optimisation
+        return cls(**d)
 
 
 @dataclass(frozen=True)

@@ -154,6 +154,10 @@ def prepare_encoder(cfg: TrainConfig, data: FaceData, mcfg: ModelConfig, d: Dist
                                                              "config": mcfg.to_json()}), "utf-8")
         d.barrier()
     meta = json.loads((folder / "encoder.json").read_text("utf-8"))
+    m = meta.get("metrics", {})
+    if m:
+        log(f"text encoder ({folder}): held-out linear probe {m['probe_accuracy']:.4f} (weakest attribute "
+            f"{m['probe_accuracy_min_attribute']:.4f}), paraphrase triplets {m['triplet_rate']:.4f}")
     vocab = Vocabulary.from_json(meta["vocab"])
     ecfg = ModelConfig.from_json(meta["config"])
     if (ecfg.emb_dim, ecfg.hidden, ecfg.cond_dim, ecfg.text_pool) != (mcfg.emb_dim, mcfg.hidden, mcfg.cond_dim,

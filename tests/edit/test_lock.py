@@ -154,3 +154,48 @@ def test_settings_json_round_trip():
     assert LockSettings.from_json({"steps": 7}).steps == 7
     with pytest.raises(ValueError):
         LockSettings.from_json({"nonsense": 1})
+
+
+def test_generator_window_is_the_crop_of_the_full_image(model):
+    gen = model[0]
+    z = torch.randn(2, gen.config.nz, generator=torch.Generator().manual_seed(5))
+    s = model[2]
+    with torch.no_grad():
+        full = gen(z, s)
+        for box in [(0, 64, 0, 64), (20, 44, 8, 56), (0, 5, 0, 64), (50, 64, 57, 64), (31, 32, 31, 32)]:
+            assert torch.allclose(gen.window(z, s, box), full[:, :, box[0]:box[1], box[2]:box[3]], atol=1e-6), box
+        with pytest.raises(ValueError, match="not inside"):
+            gen.window(z, s, (10, 70, 0, 8))
+
+
+@pytest.mark.parametrize("regions", [("eyes",), ("mouth",), ("eyes", "mouth"), ("face",)])
+def test_lock_window_covers_the_mask_in_whole_pyramid_steps(regions):
+    from composer.edit.lock import lock_window
+    mask = LockMask(regions).render(64)
+    y0, y1, x0, x1 = lock_window(mask, 16)
+    ys, xs = np.nonzero(mask > 0)
+    assert 0 <= y0 <= ys.min() and ys.max() < y1 <= 64 and 0 <= x0 <= xs.min() and xs.max() < x1 <= 64
+    assert (y1 - y0) % 16 == 0 and (x1 - x0) % 16 == 0
+
+
+def test_lock_window_at_the_image_border():
+    from composer.edit.lock import lock_window
+    mask = np.zeros((64, 64), np.float32)
+    mask[60:, 61:] = 1.0
+    assert lock_window(mask, 16) == (48, 64, 48, 64)
+
+
+def test_windowed_and_whole_image_runs_both_hold_the_lock(model):
+    _, _, _, _, ref, mask = model
+    core = mask >= 1.0
+    windowed, whole = run(model, window=True), run(model, window=False)
+    for res in (windowed, whole):
+        assert all(np.array_equal(img[core], ref[core]) for img in res.images)
+    assert not np.array_equal(windowed.z, whole.z)   # a different (cropped) feature loss
+    assert np.array_equal(run(model, window=True).z, windowed.z)
+
+
+def test_settings_saved_before_windows_replay_without_them():
+    assert LockSettings().window is True
+    assert LockSettings.from_json({"steps": 7}).window is False
+    assert LockSettings.from_json(LockSettings().to_json()).window is True

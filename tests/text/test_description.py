@@ -22,13 +22,13 @@ def read(schema, text="", text_last=True, **choices):
 def test_typical_descriptions_give_canonical_captions(schema):
     interp = read(schema, "A fair-haired man in his fifties, no glasses, isn't wearing a hat "
                           "and has a 5 o'clock shadow.")
-    assert interp.caption == ("an older man , with blond hair , stubble , a beard , "
+    assert interp.caption == ("an older man, with blond hair, stubble, a beard, "
                               "no glasses and no hat")
     assert interp.caption == render_caption(interp.state)
     woman = read(schema, "young woman with wavy brown hair, smiling, earrings", age="young")
-    assert woman.caption == ("a young woman , with brown wavy hair , wearing earrings , smiling")
+    assert woman.caption == ("a young woman, with brown wavy hair, wearing earrings, smiling")
     shaven = read(schema, sex="male", facial_hair="clean_shaven")
-    assert shaven.caption == "a man , with clean shaven and no mustache"
+    assert shaven.caption == "a man, with clean shaven and no mustache"
 
 
 def test_state_is_complete_and_unspecified_stays_none(schema):
