@@ -235,7 +235,8 @@ _UNSUPPORTED: tuple[tuple[str, str], ...] = (
 
 _NEGATIONS = ("no not without never nor neither none isn't wasn't aren't weren't doesn't didn't "
               "don't hasn't hadn't haven't won't wouldn't couldn't can't cannot isnt wasnt "
-              "arent werent doesnt didnt dont hasnt hadnt havent lacks lacking lacked minus non")
+              "arent werent doesnt didnt dont hasnt hadnt havent lacks lacking lacked minus non "
+              "remove removed removing")   # "remove the beard": an edit instruction
 _BOUNDARIES = "and but although though however whereas while yet so because then also plus"
 _SOFT_BOUNDARIES = "with has have had is was are were wears wore wearing sporting"
 _FILLER = (_BOUNDARIES + " " + _SOFT_BOUNDARIES + " " +
@@ -248,7 +249,7 @@ _FILLER = (_BOUNDARIES + " " + _SOFT_BOUNDARIES + " " +
            "someone somebody face hair head eyes eye eyebrows brows nose lips mouth cheeks "
            "cheek chin jaw skin complexion forehead ears ear neck features expression colour "
            "color coloured colored shade type style got sporting than more less much what "
-           "would could said say both one")
+           "would could said say both one add added adding make give put")  # "add glasses", "make him older"
 
 
 def _entries(table: Iterable[tuple[str, str]], negatable: bool):

@@ -163,3 +163,14 @@ def test_unknown_group_or_option_is_a_clear_error(schema):
         read(schema, colour="black")
     with pytest.raises(DescriptionError, match="Unknown option 'purple'.*black"):
         read(schema, hair_colour="purple")
+
+
+@pytest.mark.parametrize("text, attribute, value", [
+    ("add glasses", "Eyeglasses", True), ("make him older", "Young", False),
+    ("remove the beard", "No_Beard", True), ("remove glasses, add a hat", "Eyeglasses", False),
+    ("remove glasses, add a hat", "Wearing_Hat", True)])
+def test_edit_instructions_are_read(schema, text, attribute, value):
+    """Iterative edits typed while locks are held ("add glasses", "older") are understood."""
+    interp = read(schema, text)
+    assert interp.state[attribute] is value
+    assert not interp.not_understood
