@@ -116,3 +116,11 @@ def test_train_config_rejects_bad_gp_every():
     from composer.train.config import TrainConfig
     with pytest.raises(ValueError, match="gp-every"):
         TrainConfig(data="d", out="o", gp_every=0)
+
+
+def test_ema_decay_warms_up_then_caps():
+    from composer.train.losses import ema_decay_at
+    assert ema_decay_at(0, 0.999) == pytest.approx(0.1)
+    assert ema_decay_at(90, 0.999) == pytest.approx(0.91)
+    assert ema_decay_at(100000, 0.999) == 0.999
+    assert all(ema_decay_at(t, 0.995) <= ema_decay_at(t + 1, 0.995) for t in range(2000))

@@ -30,6 +30,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="sentence vector of a newly trained encoder (default last+max)")
     p.add_argument("--gp-every", type=int, default=1,
                    help="apply the matching-aware gradient penalty every N discriminator steps (default 1)")
+    p.add_argument("--ema-decay", type=float, default=0.999,
+                   help="decay of the generator's moving average (warmed up over the first steps; default 0.999)")
     p.add_argument("--checkpoint-minutes", type=float, default=5.0)
     p.add_argument("--sample-every", type=int, default=0, help="steps between sample grids (default: each epoch)")
     p.add_argument("--threads", type=int, default=0, help="CPU threads (default: torch's choice)")
@@ -51,7 +53,8 @@ def run(args: argparse.Namespace) -> int:
                           encoder=str(args.encoder) if args.encoder else None, encoder_steps=args.encoder_steps,
                           checkpoint_minutes=args.checkpoint_minutes, sample_every=args.sample_every,
                           workers_threads=args.threads, limit=args.limit, seed=args.seed,
-                          text_pool=args.text_pool, gp_every=args.gp_every)
+                          text_pool=args.text_pool, gp_every=args.gp_every,
+                          ema_decay=args.ema_decay)
     except ValueError as e:
         raise ComposerError(str(e)) from e
     if cfg.minutes is None and cfg.max_steps is None:

@@ -38,6 +38,8 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.image_size not in (64, 128, 256):
             raise ValueError("--size must be 64, 128 or 256")
+        if not 0.0 <= self.ema_decay < 1.0:
+            raise ValueError("--ema-decay must be in [0, 1)")
         if self.gp_every < 1:
             raise ValueError("--gp-every must be at least 1")
         if self.batch_size < 2:

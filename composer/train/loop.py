@@ -32,7 +32,7 @@ from composer.text.encoder import TextEncoder
 from composer.text.vocab import Vocabulary
 from composer.train.config import TrainConfig
 from composer.train.data import FaceData, load_celeba_labels, load_faces
-from composer.train.losses import discriminator_loss, ema_update, generator_loss
+from composer.train.losses import discriminator_loss, ema_decay_at, ema_update, generator_loss
 from composer.train.state import load_state, save_state
 from composer.train.text_encoder import (EncoderTrainConfig, caption_writer, encode_texts,
                                          fit_text_encoder)
@@ -265,7 +265,7 @@ def train(cfg: TrainConfig, log=print) -> Path:
         loss_g.backward()
         d.average_grads(G)
         opt_g.step()
-        ema_update(G_ema, G, cfg.ema_decay)
+        ema_update(G_ema, G, ema_decay_at(info["step"], cfg.ema_decay))
         info["step"] += 1
         info["images_seen"] += cfg.batch_size * d.world
         bar.update(1)

@@ -38,6 +38,13 @@ def generator_loss(disc, fake: torch.Tensor, sentences: torch.Tensor) -> torch.T
     return -disc.logits(disc.features(fake), sentences).mean()
 
 
+def ema_decay_at(step: int, decay: float) -> float:
+    """EMA decay with a warm-up, min(decay, (1 + step) / (10 + step)): early on the average follows
+    the generator closely, so a short run's EMA is not dominated by its random initialisation
+    (with a fixed 0.999, 1,700 steps would still keep 18 % of the initial weights)."""
+    return min(decay, (1.0 + step) / (10.0 + step))
+
+
 @torch.no_grad()
 def ema_update(ema: torch.nn.Module, model: torch.nn.Module, decay: float) -> None:
     """Exponential moving average of parameters; buffers are copied."""
