@@ -86,6 +86,26 @@ class Engine:
     def nz(self) -> int:
         return self.model.config.nz
 
+    @property
+    def reads_attributes(self) -> bool:
+        """True for a CelebA-attribute model (descriptions go through the attribute schema); False
+        for a model trained on a tag folder, whose captions are the tag words themselves."""
+        from composer.text.attributes import ATTRIBUTES
+        return tuple(self.model.meta.get("label_names", ATTRIBUTES)) == ATTRIBUTES
+
+    def read_tags(self, text: str) -> tuple[str, dict]:
+        """(caption, report) for a tag-folder model: every word goes to the encoder (unknown ones as
+        <unk>, never dropped) and the report says which words the model was trained on."""
+        words = tokenize(text)
+        tags = set(self.model.meta.get("label_names", ()))
+        known = [w for w in words if w in tags]
+        if not known:
+            sample = ", ".join(sorted(tags)[:12])
+            raise DescriptionError(f"none of the words {words or [text]!r} is a tag this model was trained on; "
+                                   f"use its tags, for example: {sample}.")
+        return " ".join(words), {"kind": "tags", "understood": known,
+                                 "not_understood": [w for w in words if w not in tags]}
+
     # --- description -> caption -> sentence vector ----------------------------------------------
     def describe(self, description: Description) -> Interpretation:
         return interpret(description, self.schema)

@@ -53,18 +53,23 @@ def run(args: argparse.Namespace) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     for d_i, text in enumerate(texts):
         desc = Description(free_text=text)
-        interp = require_nonempty(engine.describe(desc))
+        if engine.reads_attributes:
+            interp = require_nonempty(engine.describe(desc))
+            caption, report, lines = interp.caption, interp.to_json(), interp.report().splitlines()[1:]
+        else:   # a model trained on a tag folder reads the tag words directly
+            caption, report = engine.read_tags(text)
+            lines = [f"not a tag of this model: {', '.join(report['not_understood'])}"] if report["not_understood"] else []
         seed = args.seed + d_i
-        print(f"[{d_i + 1}/{len(texts)}] {interp.caption}")
-        for line in interp.report().splitlines()[1:]:
+        print(f"[{d_i + 1}/{len(texts)}] {caption}")
+        for line in lines:
             print(f"    {line}")
-        for k, p in enumerate(engine.candidates(interp.caption, args.n, seed)):
+        for k, p in enumerate(engine.candidates(caption, args.n, seed)):
             stem = f"d{d_i:03d}_s{seed}_{k:02d}"
-            sidecar = {"description": desc.to_json(), "caption": interp.caption, "report": interp.to_json(),
+            sidecar = {"description": desc.to_json(), "caption": caption, "report": report,
                        "seed": seed, "index": k, "z": [float(v) for v in p.z], "image_sha256": p.sha256,
                        "model": {"name": engine.name, "sha256": engine.sha256}, "composer_version": __version__}
             info = PngImagePlugin.PngInfo()
-            info.add_text("caption", interp.caption)
+            info.add_text("caption", caption)
             info.add_text("model_sha256", engine.sha256)
             buf = io.BytesIO()
             Image.fromarray(p.image).save(buf, format="PNG", pnginfo=info)
