@@ -171,10 +171,11 @@ class MainWindow(QMainWindow):
                 for name in self.lock_tools.checked_regions():
                     self._on_region(name, True)
             cpu = engine.device.type == "cpu"
-            self.status.showMessage(
-                f"Model {engine.name} ready" + (" — no GPU in use: running on the CPU (slower)."
-                                                 if cpu and self.settings.device != "cpu" else "."),
-                10000)
+            note = (" — no GPU in use: running on the CPU (slower)." if cpu and self.settings.device != "cpu" else ".")
+            if not getattr(engine, "reads_attributes", True):
+                note += (" This model was trained on a tag folder, not on the face attributes: the dropdowns "
+                         "do not apply to it; use composer generate with its tags, or load a CelebA model.")
+            self.status.showMessage(f"Model {engine.name} ready" + note, 20000)
         self.refresh()
 
     def _on_model_failed(self, message: str) -> None:
