@@ -91,14 +91,42 @@ def run(gen, disc, sentence, z0, ref, mask, settings, features=None):
 def feat_dist(dfeat, a: np.ndarray, b: np.ndarray, weight: np.ndarray) -> float:
     """Discriminator-feature L1 between two images inside `weight` (normalised per level)."""
     with torch.no_grad():
-        fa, fb = dfeat(to_tensor(a)), dfeat(to_tensor(b))
-        w = torch.from_numpy(weight.astype(np.float32))[None, None]
-        total = 0.0
-        for x, y in zip(fa, fb):
-            m = torch.nn.functional.adaptive_avg_pool2d(w, x.shape[-2:])
-            scale = ((y.abs() * m).sum() / (m.sum() * y.shape[1])).clamp_min(1e-6)
-            total += float(((x - y).abs() * m).sum() / (m.sum() * x.shape[1] * scale))
-        return total / len(fa)
+        return _masked_feature_l1(dfeat(to_tensor(a)), dfeat(to_tensor(b)), weight)
+
+
+def classifier_judge():
+    """Masked feature distance in the evaluation classifier's conv stages (models/classifier): a judge
+    independent of every extractor the optimiser can use (it never sees generated images in training),
+    so the feature-extractor ablation is not scored by the extractor it optimised. None if absent."""
+    from composer.train.classifier import load_classifier, to_input
+    folder = ROOT / "models/classifier"
+    if not (folder / "classifier.json").exists():
+        return None
+    net = load_classifier(folder).net.eval()
+
+    def stages(img: np.ndarray) -> list:
+        x, out = to_input(img[None]), []
+        with torch.no_grad():
+            for layer in net.body:
+                x = layer(x)
+                out.append(x)
+        return out
+
+    def judge(a: np.ndarray, b: np.ndarray, weight: np.ndarray) -> float:
+        return _masked_feature_l1(stages(a), stages(b), weight)
+    return judge
+
+
+def _masked_feature_l1(fa: list, fb: list, weight: np.ndarray) -> float:
+    """Mean over feature levels of the masked L1 between two feature pyramids, each level normalised
+    by the masked mean magnitude of the second (reference) pyramid."""
+    w = torch.from_numpy(np.asarray(weight, np.float32))[None, None]
+    total = 0.0
+    for x, y in zip(fa, fb):
+        m = torch.nn.functional.adaptive_avg_pool2d(w, x.shape[-2:])
+        scale = ((y.abs() * m).sum() / (m.sum() * y.shape[1])).clamp_min(1e-6)
+        total += float(((x - y).abs() * m).sum() / (m.sum() * x.shape[1] * scale))
+    return total / len(fa)
 
 
 def quality(res, ref, mask, dfeat, start_raw) -> dict:
@@ -196,7 +224,8 @@ def main(argv=None) -> int:
                    help="steps of the 128 px timing runs (each 128 px step costs seconds on a CPU)")
     p.add_argument("--timing-128-ngf", type=int, default=64)
     p.add_argument("--parts", default="quality,timing",
-                   help="comma-separated: quality (sets × regions grid, paste-back, ablations) and/or timing")
+                   help="comma-separated: quality (sets × regions grid, paste-back, ablations) and/or timing; "
+                        "'ablations' alone re-runs only the ablations into the existing --out file")
     p.add_argument("--out", type=Path, default=ROOT / "bench/results/lock.json")
     a = p.parse_args(argv)
     if a.threads:
@@ -215,6 +244,11 @@ def main(argv=None) -> int:
     parts = set(a.parts.split(","))
     if "quality" in parts:
         quality_parts(report, a, gen, disc, encode, sets, masks, zs, dfeat)
+    elif "ablations" in parts:   # only the ablations, merged into the existing report at --out
+        if a.out.exists():
+            report = {**json.loads(a.out.read_text()), **{k: v for k, v in report.items() if k == "model"}}
+        report["ablations"] = ablations(gen, disc, encode, sets[: a.ablation_sets], zs, masks["eyes+mouth"], dfeat)
+        print("ablations", json.dumps(report["ablations"]), flush=True)
     if "timing" in parts:
         item = sets[0]
         report["timing_s"] = timing(gen, disc, encode(item["caption"]), zs[0], item["photo"], masks["eyes+mouth"],
@@ -272,13 +306,18 @@ def paste_back_comparison(gen, disc, encode, sets, zs, mask, steps) -> dict:
 
 
 def ablations(gen, disc, encode, sets, zs, mask, dfeat) -> dict:
-    """Final locked-region quality (before paste-back) relative to the default (discriminator, 20 steps)."""
+    """Final locked-region quality (before paste-back) relative to the default extractor
+    (LockSettings().features, windowed) at 20 steps and 3 candidates: the other extractors, the whole
+    image instead of the window, 10/40 steps, and 1/9 restarts."""
     from composer.edit.features import make_features
-    configs = {"discriminator_s20": ("discriminator", 20, 3, True),
-               "discriminator_s20_whole_image": ("discriminator", 20, 3, False),
-               "random_conv_s20": ("random_conv", 20, 3, True), "pixel_s20": ("pixel", 20, 3, True),
-               "discriminator_s10": ("discriminator", 10, 3, True), "discriminator_s40": ("discriminator", 40, 3, True),
-               "restarts_n1": ("discriminator", 20, 1, True), "restarts_n9": ("discriminator", 20, 9, True)}
+    base_kind = LockSettings().features
+    others = [k for k in ("random_conv", "discriminator", "pixel") if k != base_kind]
+    configs = {f"{base_kind}_s20": (base_kind, 20, 3, True),
+               f"{base_kind}_s20_whole_image": (base_kind, 20, 3, False),
+               **{f"{k}_s20": (k, 20, 3, True) for k in others},
+               f"{base_kind}_s10": (base_kind, 10, 3, True), f"{base_kind}_s40": (base_kind, 40, 3, True),
+               "restarts_n1": (base_kind, 20, 1, True), "restarts_n9": (base_kind, 20, 9, True)}
+    judge = classifier_judge()
     out = {}
     for key, (kind, steps, n, window) in configs.items():
         feats = make_features(kind, disc)
@@ -288,13 +327,19 @@ def ablations(gen, disc, encode, sets, zs, mask, dfeat) -> dict:
                              pixel_weight=1.0 if kind == "pixel" else 0.1)
             res, t = run(gen, disc, encode(item["caption"]), zs[k], item["photo"], mask, s, feats)
             raw = res.raw_images[res.order[0]]
-            rows.append({"psnr_before": psnr(raw, item["photo"], mask >= 1.0),
-                         "feat_before": feat_dist(dfeat, raw, item["photo"], mask), "time_s": t})
+            row = {"psnr_before": psnr(raw, item["photo"], mask >= 1.0),
+                   "feat_before": feat_dist(dfeat, raw, item["photo"], mask), "time_s": t}
+            if judge is not None:
+                row["classifier_feat_before"] = judge(raw, item["photo"], mask)
+            rows.append(row)
         out[key] = summarise(rows)
-    base = out["discriminator_s20"]
+    base = out[f"{base_kind}_s20"]
     for key, v in out.items():
         v["feat_ratio_vs_default"] = round(v["feat_before"] / max(base["feat_before"], 1e-9), 3)
         v["time_ratio_vs_default"] = round(v["time_s"] / max(base["time_s"], 1e-9), 3)
+        if "classifier_feat_before" in v:
+            v["classifier_feat_ratio_vs_default"] = round(v["classifier_feat_before"]
+                                                          / max(base["classifier_feat_before"], 1e-9), 3)
     return out
 
 

@@ -32,12 +32,12 @@ fi
 
 pids=()
 if has evaluate; then
-  OMP_NUM_THREADS=1 $PY -m composer evaluate --data "$DATA" --limit 200 --threads 1 \
+  OMP_NUM_THREADS=1 $PY -m composer evaluate --data "$DATA" --limit 1000 --threads 1 \
       --out bench/results/evaluate_default.json > "$LOG/evaluate.log" 2>&1 & pids+=($!)
 fi
 if has lockq; then
   OMP_NUM_THREADS=1 $PY bench/bench_lock.py --model models/default --sets 50 --grid-steps 40 \
-      --grid-candidates 3 --ablation-sets 6 --threads 1 --parts quality \
+      --grid-candidates 3 --ablation-sets 20 --threads 1 --parts quality \
       --out bench/results/lock.json > "$LOG/lock_quality.log" 2>&1 & pids+=($!)
 fi
 for p in "${pids[@]}"; do wait "$p"; done

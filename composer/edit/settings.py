@@ -19,7 +19,9 @@ class LockSettings:
     Extensions beyond the contract (all with defaults, so older JSON still loads):
     `prior_weight` keeps z near the N(0, I) shell (realistic faces), `precision` picks fp32 or
     bf16 autocast (fp32 is the bit-reproducible default), `features` names the deep-feature
-    extractor ("discriminator" falls back to "random_conv" for a bundle without a discriminator),
+    extractor: "random_conv" (seeded, never trained) is the default because it measured better than
+    the discriminator's features on two independent judges and 0.65x the time (bench/README.md,
+    region-lock ablations); "discriminator" falls back to "random_conv" for a bundle without one;
     `window` computes the generator and the feature loss only on the window around the lock while
     optimising (settings saved before it existed load with window=False, so they replay as run).
     """
@@ -36,7 +38,7 @@ class LockSettings:
     paste_back: str = "feather"     # "feather", "poisson" or "none"
     prior_weight: float = 0.05
     precision: str = "fp32"
-    features: str = "discriminator"
+    features: str = "random_conv"
     window: bool = True             # optimise on the locked area's window only (see lock.lock_window)
 
     def __post_init__(self) -> None:
@@ -69,6 +71,7 @@ class LockSettings:
             raise ValueError(f"unknown lock settings: {sorted(unknown)}")
         d = dict(d)
         d.setdefault("window", False)   # case files written before windowed optimisation
+        d.setdefault("features", "discriminator")   # the default before random_conv measured better
         return cls(**d)
 
 

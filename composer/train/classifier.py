@@ -85,7 +85,10 @@ class AttributeNet(nn.Module):
 
 def to_input(images: np.ndarray) -> torch.Tensor:
     """uint8 [N,S,S,3] -> float [N,3,64,64] in [-1,1] (area resize when S != 64)."""
-    x = torch.from_numpy(np.ascontiguousarray(images, dtype=np.uint8)).permute(0, 3, 1, 2).float()
+    arr = np.ascontiguousarray(images, dtype=np.uint8)
+    if not arr.flags.writeable:        # read-only views (e.g. of a cached pack): torch needs a copy
+        arr = arr.copy()
+    x = torch.from_numpy(arr).permute(0, 3, 1, 2).float()
     if x.shape[-1] != INPUT_SIZE or x.shape[-2] != INPUT_SIZE:
         x = F.interpolate(x, size=(INPUT_SIZE, INPUT_SIZE), mode="area")
     return x / 127.5 - 1.0

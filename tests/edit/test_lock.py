@@ -199,3 +199,10 @@ def test_settings_saved_before_windows_replay_without_them():
     assert LockSettings().window is True
     assert LockSettings.from_json({"steps": 7}).window is False
     assert LockSettings.from_json(LockSettings().to_json()).window is True
+
+
+def test_settings_saved_before_random_conv_default_keep_their_extractor():
+    """Old case files were optimised with the discriminator's features and must replay with them."""
+    assert LockSettings().features == "random_conv"
+    assert LockSettings.from_json({"steps": 7}).features == "discriminator"
+    assert LockSettings.from_json(LockSettings().to_json()).features == "random_conv"
