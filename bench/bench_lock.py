@@ -28,7 +28,8 @@ sys.path.insert(0, str(ROOT))
 
 from composer.edit.composite import psnr, seam_score  # noqa: E402
 from composer.edit.features import DiscriminatorFeatures  # noqa: E402
-from composer.edit.lock import LockSettings, lock_optimise  # noqa: E402
+from composer.edit.lock import LockSettings, lock_optimise, region_feature_distance  # noqa: E402
+from composer.edit.settings import FEATURES  # noqa: E402
 from composer.edit.masks import LockMask  # noqa: E402
 from composer.portrait import to_tensor  # noqa: E402
 from composer.text.attributes import ATTRIBUTES  # noqa: E402
@@ -88,45 +89,32 @@ def run(gen, disc, sentence, z0, ref, mask, settings, features=None):
     return last.result, time.perf_counter() - t0
 
 
-def feat_dist(dfeat, a: np.ndarray, b: np.ndarray, weight: np.ndarray) -> float:
-    """Discriminator-feature L1 between two images inside `weight` (normalised per level)."""
-    with torch.no_grad():
-        return _masked_feature_l1(dfeat(to_tensor(a)), dfeat(to_tensor(b)), weight)
+def feat_dist(features, a: np.ndarray, b: np.ndarray, weight: np.ndarray) -> float:
+    """Feature L1 of image `a` against `b` inside `weight`, as the lock optimiser measures it."""
+    mask = torch.from_numpy(np.asarray(weight, np.float32))[None, None]
+    return region_feature_distance(features, to_tensor(a), to_tensor(b), mask)
 
 
 def classifier_judge():
     """Masked feature distance in the evaluation classifier's conv stages (models/classifier): a judge
     independent of every extractor the optimiser can use (it never sees generated images in training),
     so the feature-extractor ablation is not scored by the extractor it optimised. None if absent."""
-    from composer.train.classifier import load_classifier, to_input
+    from composer.train.classifier import INPUT_SIZE, load_classifier
     folder = ROOT / "models/classifier"
     if not (folder / "classifier.json").exists():
         return None
     net = load_classifier(folder).net.eval()
 
-    def stages(img: np.ndarray) -> list:
-        x, out = to_input(img[None]), []
-        with torch.no_grad():
-            for layer in net.body:
-                x = layer(x)
-                out.append(x)
+    def stages(x: torch.Tensor) -> list:   # images in [-1, 1], resized as the classifier's to_input does
+        if x.shape[-2:] != (INPUT_SIZE, INPUT_SIZE):
+            x = torch.nn.functional.interpolate(x, size=(INPUT_SIZE, INPUT_SIZE), mode="area")
+        out = []
+        for layer in net.body:
+            x = layer(x)
+            out.append(x)
         return out
 
-    def judge(a: np.ndarray, b: np.ndarray, weight: np.ndarray) -> float:
-        return _masked_feature_l1(stages(a), stages(b), weight)
-    return judge
-
-
-def _masked_feature_l1(fa: list, fb: list, weight: np.ndarray) -> float:
-    """Mean over feature levels of the masked L1 between two feature pyramids, each level normalised
-    by the masked mean magnitude of the second (reference) pyramid."""
-    w = torch.from_numpy(np.asarray(weight, np.float32))[None, None]
-    total = 0.0
-    for x, y in zip(fa, fb):
-        m = torch.nn.functional.adaptive_avg_pool2d(w, x.shape[-2:])
-        scale = ((y.abs() * m).sum() / (m.sum() * y.shape[1])).clamp_min(1e-6)
-        total += float(((x - y).abs() * m).sum() / (m.sum() * x.shape[1] * scale))
-    return total / len(fa)
+    return lambda a, b, weight: feat_dist(stages, a, b, weight)
 
 
 def quality(res, ref, mask, dfeat, start_raw) -> dict:
@@ -246,7 +234,7 @@ def main(argv=None) -> int:
         quality_parts(report, a, gen, disc, encode, sets, masks, zs, dfeat)
     elif "ablations" in parts:   # only the ablations, merged into the existing report at --out
         if a.out.exists():
-            report = {**json.loads(a.out.read_text()), **{k: v for k, v in report.items() if k == "model"}}
+            report = {**json.loads(a.out.read_text()), "model": report["model"]}
         report["ablations"] = ablations(gen, disc, encode, sets[: a.ablation_sets], zs, masks["eyes+mouth"], dfeat)
         print("ablations", json.dumps(report["ablations"]), flush=True)
     if "timing" in parts:
@@ -311,7 +299,7 @@ def ablations(gen, disc, encode, sets, zs, mask, dfeat) -> dict:
     image instead of the window, 10/40 steps, and 1/9 restarts."""
     from composer.edit.features import make_features
     base_kind = LockSettings().features
-    others = [k for k in ("random_conv", "discriminator", "pixel") if k != base_kind]
+    others = [k for k in FEATURES if k != base_kind]
     configs = {f"{base_kind}_s20": (base_kind, 20, 3, True),
                f"{base_kind}_s20_whole_image": (base_kind, 20, 3, False),
                **{f"{k}_s20": (k, 20, 3, True) for k in others},
@@ -321,7 +309,7 @@ def ablations(gen, disc, encode, sets, zs, mask, dfeat) -> dict:
     out = {}
     for key, (kind, steps, n, window) in configs.items():
         feats = make_features(kind, disc)
-        rows, times = [], []
+        rows = []
         for k, item in enumerate(sets):
             s = LockSettings(n_candidates=n, steps=steps, seed=k, features=kind, window=window,
                              pixel_weight=1.0 if kind == "pixel" else 0.1)

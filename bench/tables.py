@@ -13,6 +13,7 @@ import math
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+TIMED = [(p, n) for p in ("fp32", "bf16") for n in (1, 9)]   # precision × candidates in bench_lock timing
 
 
 def _load(folder: Path, name: str) -> dict | None:
@@ -71,21 +72,19 @@ def lock_quality_table(d: dict) -> str:
 def lock_timing_table(d: dict) -> str:
     t = d["timing_s"]
     lines = ["| model | steps | dtype | candidates | windowed (s) | whole image (s) |", "|---|---|---|---|---|---|"]
-    for p in ("fp32", "bf16"):
-        for n in (1, 9):
-            lines.append(f"| shipped, {d['image_size']} px | {t['steps']} | {p} | {n} | {t[f'{p}_n{n}_s']:.2f} "
-                         f"| {t[f'{p}_n{n}_whole_image_s']:.2f} |")
+    for p, n in TIMED:
+        lines.append(f"| shipped, {d['image_size']} px | {t['steps']} | {p} | {n} | {t[f'{p}_n{n}_s']:.2f} "
+                     f"| {t[f'{p}_n{n}_whole_image_s']:.2f} |")
     t128 = d.get("timing_128_s")
     if t128:
         lines += ["", f"128 px ({t128['architecture']}), per optimiser step and the fixed render + paste-back cost; "
                   f"a 40-step lock costs render + 40 × step:", "",
                   "| dtype | candidates | s/step windowed | s/step whole image | render + paste (s) "
                   "| projected 40 steps (s) |", "|---|---|---|---|---|---|"]
-        for p in ("fp32", "bf16"):
-            for n in (1, 9):
-                step, whole = t128[f"{p}_n{n}_per_step_s"], t128[f"{p}_n{n}_whole_image_per_step_s"]
-                render = t128[f"{p}_n{n}_render_only_s"]
-                lines.append(f"| {p} | {n} | {step:.2f} | {whole:.2f} | {render:.2f} | {render + 40 * step:.1f} |")
+        for p, n in TIMED:
+            step, whole = t128[f"{p}_n{n}_per_step_s"], t128[f"{p}_n{n}_whole_image_per_step_s"]
+            render = t128[f"{p}_n{n}_render_only_s"]
+            lines.append(f"| {p} | {n} | {step:.2f} | {whole:.2f} | {render:.2f} | {render + 40 * step:.1f} |")
     return "\n".join(lines)
 
 

@@ -126,6 +126,15 @@ class _Objective:
         return out
 
 
+def region_feature_distance(features: FeatureFn, image: torch.Tensor, reference: torch.Tensor,
+                            mask: torch.Tensor) -> float:
+    """The optimiser's feature term for one image [1,3,H,W] against `reference` inside `mask`
+    [1,1,H,W] (masked L1 per level, normalised by the reference's mean |feature| there), for
+    benchmarks that score results with the same measure or with another extractor."""
+    with torch.no_grad():
+        return float(_Objective(features, reference, mask, LockSettings(), None, None).region(image)[0][0])
+
+
 def _autocast(settings: LockSettings, device: torch.device):
     if settings.precision == "bf16":
         return torch.autocast(device_type=device.type, dtype=torch.bfloat16)

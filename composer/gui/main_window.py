@@ -172,7 +172,7 @@ class MainWindow(QMainWindow):
                     self._on_region(name, True)
             cpu = engine.device.type == "cpu"
             note = (" — no GPU in use: running on the CPU (slower)." if cpu and self.settings.device != "cpu" else ".")
-            if not getattr(engine, "reads_attributes", True):
+            if not engine.reads_attributes:
                 note += (" This model was trained on a tag folder, not on the face attributes: the dropdowns "
                          "do not apply to it; use composer generate with its tags, or load a CelebA model.")
             self.status.showMessage(f"Model {engine.name} ready" + note, 20000)

@@ -142,6 +142,7 @@ class FakeEngine:
     sha256 = "0" * 63 + "1"
     image_size = 32
     nz = 8
+    reads_attributes = True
 
     def __init__(self, delay_s: float = 0.0, lock_steps: int = 4) -> None:
         self.device = SimpleNamespace(type="cpu")
