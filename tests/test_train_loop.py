@@ -97,6 +97,31 @@ def test_resume_and_ddp(tmp_path, celeba_dir):
     assert (ddp / "bundle" / "model.json").is_file()
 
 
+@pytest.mark.timeout(600)
+def test_init_from_continues_a_bundle(tmp_path, celeba_dir):
+    """--init-from carries a bundle's weights, encoder and step count into a new run, which then resumes."""
+    from composer.gan.bundle import load_bundle
+    first = tmp_path / "first"
+    assert _train(["--out", str(first), "--steps", "2"], tmp_path).returncode == 0
+    base = load_bundle(first / "bundle")
+    second = tmp_path / "second"
+    r = _train(["--out", str(second), "--steps", "3", "--init-from", str(first / "bundle")], tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert f"continuing {first / 'bundle'}" in r.stdout + r.stderr and "from step 2" in r.stdout + r.stderr
+    cont = load_bundle(second / "bundle")
+    metrics = cont.meta["metrics"]
+    assert metrics["steps"] == 3 and metrics["continued_from"] == {"path": str(first / "bundle"),
+                                                                    "sha256": base.sha256, "step": 2}
+    assert cont.vocab.to_json() == base.vocab.to_json()
+    for k, v in base.encoder.state_dict().items():  # the text encoder is the bundle's, unchanged
+        assert torch.equal(cont.encoder.state_dict()[k], v)
+    r = _train(["--out", str(second), "--steps", "4", "--init-from", str(first / "bundle")], tmp_path)
+    assert r.returncode == 0 and "resumed at step 3" in r.stdout + r.stderr
+    r = _train(["--out", str(tmp_path / "bad"), "--steps", "1", "--ngf", "8",
+                "--init-from", str(first / "bundle")], tmp_path)
+    assert r.returncode != 0 and "ngf 4" in r.stderr and "Traceback" not in r.stderr
+
+
 def test_unreadable_data_folder(tmp_path):
     r = _train(["--out", str(tmp_path / "r"), "--steps", "1", "--data", str(tmp_path / "missing")], tmp_path)
     assert r.returncode == 2 and "does not exist" in r.stderr and "Traceback" not in r.stderr

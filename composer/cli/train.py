@@ -37,6 +37,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--threads", type=int, default=0, help="CPU threads (default: torch's choice)")
     p.add_argument("--limit", type=int, default=None, help="use only the first N images (smoke tests)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--init-from", type=Path, default=None, metavar="BUNDLE",
+                   help="continue training a model bundle (e.g. models/default): its generator, discriminator "
+                        "and text encoder, its step count carried on; the optimiser starts fresh")
     p.set_defaults(func=run)
 
 
@@ -54,7 +57,8 @@ def run(args: argparse.Namespace) -> int:
                           checkpoint_minutes=args.checkpoint_minutes, sample_every=args.sample_every,
                           workers_threads=args.threads, limit=args.limit, seed=args.seed,
                           text_pool=args.text_pool, gp_every=args.gp_every,
-                          ema_decay=args.ema_decay)
+                          ema_decay=args.ema_decay,
+                          init_from=str(args.init_from) if args.init_from else None)
     except ValueError as e:
         raise ComposerError(str(e)) from e
     if cfg.minutes is None and cfg.max_steps is None:

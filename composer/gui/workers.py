@@ -11,6 +11,8 @@ window only ever shows the answer to the latest question.
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import threading
 import traceback
 from dataclasses import dataclass
@@ -19,6 +21,23 @@ from typing import Any, Callable, Optional
 from PyQt5.QtCore import QObject, QThread, pyqtSignal
 
 log = logging.getLogger(__name__)
+
+
+BACKGROUND_NICE = 5  # how much lower the worker's CPU priority is than the GUI thread's
+
+
+def lower_thread_priority(step: int = BACKGROUND_NICE) -> bool:
+    """Raise the calling thread's nice value by `step` (Linux keeps one per thread, and the torch
+    threads this thread starts inherit it), so that on a machine with few cores the GUI thread still
+    gets the CPU promptly while a model job keeps every core busy. Returns whether it took effect."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + step))
+    except OSError:
+        return False
+    return True
 
 
 class Cancelled(Exception):
@@ -94,6 +113,7 @@ class _WorkerThread(QThread):
             return job
 
     def run(self) -> None:  # noqa: D401 - QThread entry point
+        lower_thread_priority()
         while (job := self._next()) is not None:
             try:
                 job.ctx.check()

@@ -33,6 +33,7 @@ class TrainConfig:
     encoder_steps: int = 1500
     text_pool: str = "last+max"          # sentence vector: "last" (DAMSM) or "last+max" (see text/encoder.py)
     workers_threads: int = 0             # torch CPU threads (0 = torch default)
+    init_from: Optional[str] = None      # bundle folder to continue from (G, EMA, D and encoder; fresh Adam)
     limit: Optional[int] = None          # use only the first N images (smoke tests)
 
     def __post_init__(self) -> None:
@@ -42,6 +43,8 @@ class TrainConfig:
             raise ValueError("--ema-decay must be in [0, 1)")
         if self.gp_every < 1:
             raise ValueError("--gp-every must be at least 1")
+        if self.init_from and self.encoder:
+            raise ValueError("--init-from brings its own text encoder; drop --encoder")
         if self.batch_size < 2:
             raise ValueError("--batch must be at least 2 (mismatched captions need a second sample)")
 

@@ -24,7 +24,8 @@ from PIL import Image
 from safetensors.torch import load_file, save_file
 from tqdm import tqdm
 
-from composer.gan.bundle import save_bundle
+from composer.errors import ModelError
+from composer.gan.bundle import LoadedModel, load_bundle, save_bundle
 from composer.gan.config import ModelConfig
 from composer.gan.discriminator import Discriminator
 from composer.gan.generator import Generator
@@ -148,10 +149,7 @@ def prepare_encoder(cfg: TrainConfig, data: FaceData, mcfg: ModelConfig, d: Dist
                 fit, held = data.labels, data.labels
             enc, vocab, metrics = fit_text_encoder(fit, held, data.label_names, mcfg,
                                                    EncoderTrainConfig(steps=cfg.encoder_steps, batch=64, seed=cfg.seed), log)
-            folder.mkdir(parents=True, exist_ok=True)
-            save_file({k: v.contiguous() for k, v in enc.state_dict().items()}, str(folder / "encoder.safetensors"))
-            (folder / "encoder.json").write_text(json.dumps({"vocab": vocab.to_json(), "metrics": metrics,
-                                                             "config": mcfg.to_json()}), "utf-8")
+            save_encoder(folder, enc, vocab, metrics, mcfg)
         d.barrier()
     meta = json.loads((folder / "encoder.json").read_text("utf-8"))
     m = meta.get("metrics", {})
@@ -166,6 +164,29 @@ def prepare_encoder(cfg: TrainConfig, data: FaceData, mcfg: ModelConfig, d: Dist
     enc = TextEncoder(mcfg, len(vocab))
     enc.load_state_dict(load_file(str(folder / "encoder.safetensors")), strict=True)
     return enc.eval().requires_grad_(False), vocab, meta["metrics"]
+
+
+def save_encoder(folder: Path, enc: TextEncoder, vocab: Vocabulary, metrics: dict, mcfg: ModelConfig) -> None:
+    """A run's text encoder as data: encoder.safetensors + encoder.json (vocabulary, metrics, config)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    save_file({k: v.detach().contiguous() for k, v in enc.state_dict().items()},
+              str(folder / "encoder.safetensors"))
+    (folder / "encoder.json").write_text(json.dumps({"vocab": vocab.to_json(), "metrics": metrics,
+                                                     "config": mcfg.to_json()}), "utf-8")
+
+
+def continue_from(cfg: TrainConfig, data: FaceData) -> LoadedModel:
+    """The bundle a run continues from (--init-from), checked against the run's shapes and labels."""
+    model = load_bundle(Path(cfg.init_from), "cpu", need_discriminator=True)
+    c = model.config
+    if (c.image_size, c.ngf, c.ndf) != (cfg.image_size, cfg.ngf, cfg.ndf):
+        raise ModelError(f"{cfg.init_from} is a {c.image_size} px model with ngf {c.ngf}, ndf {c.ndf}; this run asks "
+                         f"for {cfg.image_size} px, ngf {cfg.ngf}, ndf {cfg.ndf}. Pass the bundle's --size, --ngf "
+                         "and --ndf.")
+    if model.label_names != data.label_names:
+        raise ModelError(f"{cfg.init_from} was trained on other labels than {cfg.data} has; continue it on the "
+                         "same kind of data.")
+    return model
 
 
 def _batch(images: torch.Tensor, idx: torch.Tensor, device: torch.device, channels_last: bool) -> torch.Tensor:
@@ -189,7 +210,13 @@ def train(cfg: TrainConfig, log=print) -> Path:
     start = time.time()
     data = load_faces(Path(cfg.data), "train", cfg.image_size, cfg.limit)
     log(f"{len(data)} training images at {cfg.image_size} px on {device} (rank {d.rank}/{d.world})")
-    mcfg = _model_config(cfg)
+    resuming = (out / "state.json").is_file()
+    base = continue_from(cfg, data) if cfg.init_from else None
+    mcfg = base.config if base else _model_config(cfg)
+    if base and d.main and not (out / "encoder" / "encoder.json").is_file():
+        save_encoder(out / "encoder", base.encoder, base.vocab,
+                     base.meta.get("metrics", {}).get("encoder", {}), mcfg)
+    d.barrier()
     enc, vocab, enc_metrics = prepare_encoder(cfg, data, mcfg, d, log)
     enc = enc.to(device)
     torch.manual_seed(cfg.seed)
@@ -202,9 +229,19 @@ def train(cfg: TrainConfig, log=print) -> Path:
     opt_d = torch.optim.Adam(D.parameters(), lr=cfg.lr_d, betas=cfg.betas)
     modules, optims = {"G": G, "D": D, "G_ema": G_ema}, {"G": opt_g, "D": opt_d}
     info = {"step": 0, "images_seen": 0, "train_seconds": 0.0}
-    if (out / "state.json").is_file():
+    if resuming:
         info = load_state(out, modules, optims)
         log(f"resumed at step {info['step']}")
+    elif base:
+        G.load_state_dict(base.generator.state_dict())
+        G_ema.load_state_dict(base.generator.state_dict())
+        D.load_state_dict(base.discriminator.state_dict())
+        done = base.meta.get("metrics", {})
+        info = {"step": int(done.get("steps", 0)), "images_seen": int(done.get("images_seen", 0)),
+                "train_seconds": float(done.get("train_seconds", 0.0)),
+                "continued_from": {"path": str(cfg.init_from), "sha256": base.sha256,
+                                   "step": int(done.get("steps", 0))}}
+        log(f"continuing {cfg.init_from} (sha256 {base.sha256[:16]}) from step {info['step']}, fresh optimisers")
     for m in (G, D, G_ema):
         d.broadcast(m)
     images = torch.from_numpy(data.images).to(device)
@@ -293,6 +330,8 @@ def _export(out: Path, cfg: TrainConfig, data: FaceData, mcfg: ModelConfig, G_em
             "recipe": cfg.to_json(), "metrics": {"encoder": enc_metrics, "steps": info["step"],
                                                        "images_seen": info["images_seen"],
                                                        "train_seconds": round(info["train_seconds"], 1),
+                                                       **({"continued_from": info["continued_from"]}
+                                                          if "continued_from" in info else {}),
                                                        "images_per_second_last_session": round(ips, 2)}}
     sha = save_bundle(bundle, mcfg, {"generator": G_ema, "encoder": enc, "discriminator": D}, vocab, meta)
     log(f"bundle written to {bundle} (sha256 {sha}); {info['step']} steps, {ips:.1f} img/s")

@@ -2,14 +2,16 @@
 failures are reported, and the event loop stays responsive while a CPU-bound job runs."""
 from __future__ import annotations
 
+import os
 import statistics
+import sys
 import threading
 import time
 
 import pytest
 from PyQt5.QtCore import QElapsedTimer, QTimer
 
-from composer.gui.workers import JobRunner
+from composer.gui.workers import BACKGROUND_NICE, JobRunner
 
 
 @pytest.fixture
@@ -125,8 +127,26 @@ def test_event_loop_latency_while_torch_job_runs(qtbot, runner, record_property)
     samples = lateness[1:]
     assert len(samples) >= 20
     worst, median = max(samples), statistics.median(samples)
+    p95 = statistics.quantiles(samples, n=20)[-1]
     record_property("latency_max_ms", worst)
+    record_property("latency_p95_ms", p95)
     record_property("latency_median_ms", median)
-    print(f"event-loop lateness over {len(samples)} pings: max {worst:.1f} ms, "
+    print(f"event-loop lateness over {len(samples)} pings: max {worst:.1f} ms, p95 {p95:.1f} ms, "
           f"median {median:.1f} ms")
-    assert worst < 50.0
+    # A job on the GUI thread (or one holding the GIL) shows up as one ~1000 ms gap and few pings.
+    # One scheduler stall of a few tens of ms on a loaded CI host is the machine, not the design,
+    # so the bounds are on the typical ping and on any stall a person would notice.
+    assert p95 < 20.0
+    assert worst < 250.0
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice values are Linux's")
+def test_worker_thread_runs_below_the_gui_threads_priority(qtbot, runner):
+    """Model jobs run niced, so that on two cores the window still gets the CPU when it needs it."""
+    def nice(ctx):
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    with qtbot.waitSignal(runner.finished, timeout=5000) as blocker:
+        runner.submit("nice", nice)
+    gui = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    assert blocker.args[1] == min(19, gui + BACKGROUND_NICE)
