@@ -43,7 +43,9 @@ class Lexicon:
     boundaries: frozenset[str]          # close a negation scope
     soft_boundaries: frozenset[str]     # close it once it has negated something
     age_units: frozenset[str]           # "45 years", "45 yo"
-    age_prefixes: frozenset[str]        # "aged 45"
+    age_prefixes: frozenset[str]        # "aged 45", "about 45"
+    facial_hair_colours: frozenset[Key]  # "grey" in "grey stubble": not Gray_Hair
+    facial_hair_nouns: frozenset[str]
     max_len: int
 
 
@@ -209,9 +211,21 @@ _COLOURS = ("black white grey gray blue red green dark navy brown yellow orange 
 _GARMENTS = ("hoodie|hoody|jacket|coat|shirt|t shirt|tshirt|jumper|sweater|jeans|trousers|suit|"
              "tracksuit|uniform|scarf|gloves|shoes|trainers|dress|blouse|vest|jersey|fleece|"
              "anorak|cardigan|overalls|hood").split("|")
+_EYE_COLOURS = ("blue|green|brown|grey|gray|hazel|dark|black|light|pale|amber|violet|purple|red|pink|"
+                "golden|silver|steel|steely|icy|grey blue|gray blue|blue grey|blue gray|green brown|"
+                "light blue|dark blue|pale blue|bright blue|light brown|dark brown").split("|")
+# Hair colours that, before a facial-hair or eyebrow word, describe that hair, not the head's:
+# "grey stubble" is stubble of unknown colour to CelebA, not gray hair on the head.
+FACIAL_HAIR_COLOURS = ("grey|gray|greying|graying|white|silver|silvery|grizzled|salt and pepper|blond|"
+                       "blonde|fair|sandy|ginger|red|reddish|auburn|brown|dark|black|light|dark brown|"
+                       "light brown|jet black").split("|")
+FACIAL_HAIR_NOUNS = ("beard bearded stubble stubbly moustache mustache moustached mustached tache goatee "
+                     "goatie sideburns sideburn eyebrows eyebrow brows brow chin facial mutton "
+                     "muttonchops").split()
+FACIAL_HAIR_COLOUR_REASON = ("the colour of a beard, stubble or eyebrows is not a CelebA attribute "
+                             "(gray hair means the hair on the head; choose it if the witness says so)")
 _UNSUPPORTED: tuple[tuple[str, str], ...] = (
-    ("|".join(f"{c} eyes|{c} eyed" for c in
-              "blue green brown grey gray hazel dark black light pale".split()),
+    ("|".join(f"{c} eyes|{c} eyed" for c in _EYE_COLOURS),
      "eye colour is not a CelebA attribute"),
     ("short hair|long hair|short haired|long haired|shoulder length hair|shoulder length|"
      "medium length hair|cropped hair|close cropped hair|crew cut|buzz cut|buzzcut|ponytail|"
@@ -289,7 +303,10 @@ def build_lexicon(senses_table=_SENSES, person_table=_PERSON,
         senses=MappingProxyType(senses), unsupported=MappingProxyType(unsupported),
         negations=words(_NEGATIONS), filler=words(_FILLER), boundaries=words(_BOUNDARIES),
         soft_boundaries=words(_SOFT_BOUNDARIES),
-        age_units=words("years year yrs yr yo"), age_prefixes=words("aged age"),
+        age_units=words("years year yrs yr yo ish"),
+        age_prefixes=words("aged age about around roughly approximately approx circa maybe perhaps"),
+        facial_hair_colours=frozenset(phrase_key(c) for c in FACIAL_HAIR_COLOURS),
+        facial_hair_nouns=words(" ".join(FACIAL_HAIR_NOUNS)),
         max_len=max(len(k) for k in [*senses, *unsupported]))
 
 

@@ -17,7 +17,8 @@ from typing import Optional
 
 from nltk.tokenize import RegexpTokenizer
 
-from composer.text.lexicon import YOUNG_BELOW, Lexicon, Sense, default_lexicon, normalise
+from composer.text.lexicon import (FACIAL_HAIR_COLOUR_REASON, YOUNG_BELOW, Lexicon, Sense, default_lexicon,
+                                   normalise)
 
 # letters (any script) with inner apostrophes | digits with an optional 's | any other char
 _TOKENIZER = RegexpTokenizer(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)*|\d+(?:['\u2019]?[sS])?|\S")
@@ -120,7 +121,7 @@ class _Reader:
             else:
                 self.unknown.append(_unknown(tok, "symbol"))
             return i + 1
-        hit = self._age(i) or self._phrase(i)
+        hit = self._facial_hair_colour(i) or self._age(i) or self._phrase(i)
         if hit is not None:
             end, found, how = hit
             start, stop = tok.start, self.toks[end - 1].end
@@ -200,18 +201,32 @@ class _Reader:
                 return run[n - 1] + 1, found, "lexicon"
         return None
 
-    def _age(self, i: int):
-        """'aged 45', '45 years old', '45-year-old', '45 yo' -> Young (under YOUNG_BELOW)."""
-        run = self._run_of_words(i, 3)
+    def _facial_hair_colour(self, i: int):
+        """'grey' in 'grey stubble', 'salt and pepper' in 'salt-and-pepper beard': the colour is not
+        drawable (and is not the head's hair colour); the facial-hair word after it is read as usual."""
+        run = self._run_of_words(i, 4)
         norms = [self.toks[j].norm for j in run]
-        if len(run) >= 2 and norms[0] in self.lex.age_prefixes:
-            n, used = _age_value(norms[1]), 2
-        elif len(run) >= 2 and norms[1] in self.lex.age_units:
-            n, used = _age_value(norms[0]), 3 if norms[2:3] == ["old"] else 2
-        else:
+        for n in range(min(3, len(run) - 1), 0, -1):
+            if tuple(norms[:n]) in self.lex.facial_hair_colours and norms[n] in self.lex.facial_hair_nouns:
+                return run[n - 1] + 1, FACIAL_HAIR_COLOUR_REASON, "lexicon"
+        return None
+
+    def _age(self, i: int):
+        """'aged 45', 'aged about 45', '45 years old', 'about 45 years', '45-year-old', '45 yo',
+        '45-ish' -> Young (under YOUNG_BELOW)."""
+        run = self._run_of_words(i, 6)
+        norms = [self.toks[j].norm for j in run]
+        lead = 0
+        while lead < min(2, len(norms) - 1) and norms[lead] in self.lex.age_prefixes:
+            lead += 1
+        if lead == 0 and not (len(norms) >= 2 and norms[1] in self.lex.age_units):
             return None
+        n = _age_value(norms[lead]) if lead < len(norms) else None
         if n is None:
             return None
+        used = lead + 1
+        if norms[used:used + 1] and norms[used] in self.lex.age_units:
+            used += 2 if norms[used + 1:used + 2] == ["old"] else 1
         return run[used - 1] + 1, _AGE_YOUNG if n < YOUNG_BELOW else _AGE_OLD, "age"
 
 

@@ -56,6 +56,9 @@ def test_synonyms(text, expected):
     ("aged 45", [("Young", False)]), ("25 years old", [("Young", True)]),
     ("a 52-year-old", [("Young", False)]), ("mid-30s", [("Young", True)]),
     ("in his 60's", [("Male", True), ("Young", False)]),
+    ("about 30", [("Young", True)]), ("around 50", [("Young", False)]),
+    ("aged about 45", [("Young", False)]), ("roughly 45 years old", [("Young", False)]),
+    ("30-ish", [("Young", True)]), ("approximately 60 yrs", [("Young", False)]),
 ])
 def test_ages(text, expected):
     assert settings(text) == expected
@@ -158,8 +161,26 @@ def test_rejects_non_text():
         parse(None)
 
 
+@pytest.mark.parametrize("text, colour, expected", [
+    ("grey stubble", "grey", [("5_o_Clock_Shadow", True), ("No_Beard", False)]),
+    ("a white beard", "white", [("No_Beard", False)]),
+    ("salt-and-pepper beard", "salt-and-pepper", [("No_Beard", False)]),
+    ("a man with a grey moustache", "grey", [("Male", True), ("Mustache", True), ("No_Beard", False)]),
+    ("no ginger goatee", "ginger", [("Goatee", False)]),
+])
+def test_facial_hair_colour_is_not_head_hair_colour(text, colour, expected):
+    """'grey stubble' is stubble (colour not drawable), never gray hair on the head."""
+    result = parse(text)
+    assert settings(text) == expected
+    assert [u.text for u in result.unknown] == [colour]
+    assert "colour of a beard" in result.unknown[0].reason
+    assert ("Gray_Hair", True) in settings("grey hair and a dark beard")
+
+
 def test_recognised_but_unsupported_words_say_why():
-    unknown = {u.text: u.reason for u in parse("tall, long blonde hair, ginger beard").unknown}
+    unknown = {u.text: u.reason for u in parse("tall, long blonde hair, ginger eyebrows").unknown}
     assert "build" in unknown["tall"] and "length" in unknown["long"]
-    assert "red hair" in unknown["ginger"]
+    assert "colour of a beard" in unknown["ginger"]
+    assert "red hair" in {u.text: u.reason for u in parse("ginger, purple eyes").unknown}["ginger"]
+    assert "eye colour" in {u.text: u.reason for u in parse("purple eyes").unknown}["purple eyes"]
     assert settings("long blonde hair") == [("Blond_Hair", True)]
