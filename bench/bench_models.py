@@ -21,11 +21,12 @@ from pathlib import Path
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from composer.gan.bundle import load_bundle  # noqa: E402
 from composer.train.classifier import ClassifierConfig, ensure_classifier  # noqa: E402
 from composer.train.evaluate import EvalConfig, evaluate  # noqa: E402
+from tables import models_table  # noqa: E402  (bench/tables.py renders every README table)
 
 MEASURES = {  # name: (how to read it from an evaluate report, which way is better)
     "agreement_ratio": (lambda r: r["agreement"]["all_attributes_generated"] / r["agreement"]["all_attributes_real"],
@@ -49,7 +50,7 @@ def main(argv=None) -> int:
     torch.set_num_threads(a.threads)
     quiet = lambda msg: None  # noqa: E731
     clf = ensure_classifier(a.classifier, a.data, ClassifierConfig(threads=a.threads), print)
-    doc = {"seeds": a.seeds, "limit": a.limit, "models": []}
+    doc = {"seeds": a.seeds, "limit": a.limit, "better": {k: b for k, (_, b) in MEASURES.items()}, "models": []}
     for path in a.models:
         model = load_bundle(path)
         runs = []
@@ -66,20 +67,9 @@ def main(argv=None) -> int:
     a.out.parent.mkdir(parents=True, exist_ok=True)
     a.out.write_text(json.dumps(doc, indent=1), "utf-8")
     print()
-    print(table(doc))
+    print(models_table(doc))
     print(f"\nwritten to {a.out}")
     return 0
-
-
-def table(doc: dict) -> str:
-    """Markdown: one row per model, median over the seeds with the range in brackets."""
-    head = " | ".join(f"{k.replace('_', ' ')} ({MEASURES[k][1]} is better)" for k in MEASURES)
-    lines = [f"| model | steps | images seen | {head} |", "|---|---|---|" + "---|" * len(MEASURES)]
-    for m in doc["models"]:
-        cells = " | ".join(f"{m['median'][k]:.3f} ({m['range'][k][0]:.3f}–{m['range'][k][1]:.3f})" for k in MEASURES)
-        lines.append(f"| {m['name']} `{m['sha256'][:12]}` | {m['steps']} | {m['images_seen']} | {cells} |")
-    return "\n".join(lines) + (f"\n\nMedian (range) over latent seeds {doc['seeds']}, {doc['limit']} CelebA test "
-                               "attribute sets each.")
 
 
 if __name__ == "__main__":

@@ -111,13 +111,26 @@ def evaluate_table(d: dict) -> str:
     return "\n".join(lines)
 
 
+def models_table(d: dict) -> str:
+    """bench_models.py: one row per model, median over the latent seeds with the range in brackets."""
+    keys = list(d["better"])
+    head = " | ".join(f"{k.replace('_', ' ')} ({d['better'][k]} is better)" for k in keys)
+    lines = [f"| model | steps | images seen | {head} |", "|---|---|---|" + "---|" * len(keys)]
+    for m in d["models"]:
+        cells = " | ".join(f"{m['median'][k]:.3f} ({m['range'][k][0]:.3f}–{m['range'][k][1]:.3f})" for k in keys)
+        lines.append(f"| {m['name']} `{m['sha256'][:12]}` | {m['steps']:,} | {m['images_seen']:,} | {cells} |")
+    return "\n".join(lines) + (f"\n\nMedian (range) over latent seeds {d['seeds']}, {d['limit']} CelebA test "
+                               "attribute sets each.")
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--results", type=Path, default=ROOT / "bench/results")
     a = p.parse_args(argv)
     sections = [("latency", "Generation latency", latency_table), ("lock", "Region lock quality", lock_quality_table),
                 ("lock_timing", "Region lock time", lock_timing_table), ("encoder", "Text encoder pooling", encoder_table),
-                ("evaluate_default", "Shipped model quality", evaluate_table)]
+                ("evaluate_default", "Shipped model quality", evaluate_table),
+                ("models", "Shipped model against its predecessor", models_table)]
     for name, title, fn in sections:
         d = _load(a.results, name)
         if d is None:
