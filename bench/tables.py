@@ -111,6 +111,15 @@ def evaluate_table(d: dict) -> str:
     return "\n".join(lines)
 
 
+def train_throughput_table(d: dict) -> str:
+    lines = [f"{d['size']} px, ngf {d['ngf']}, batch {d['batch']} on {d['device']} (torch {d['torch']}), median step time:", "",
+             "| bf16 | channels_last | step (s) | images/s | vs fp32 |", "|---|---|---|---|---|"]
+    for r in d["rows"]:
+        lines.append(f"| {r['bf16']} | {r['channels_last']} | {r['median_step_s']:.2f} | {r['images_per_s']:.1f} "
+                     f"| {r['ratio_vs_fp32']:.2f} |")
+    return "\n".join(lines)
+
+
 def models_table(d: dict) -> str:
     """bench_models.py: one row per model, median over the latent seeds with the range in brackets."""
     keys = list(d["better"])
@@ -130,7 +139,8 @@ def main(argv=None) -> int:
     sections = [("latency", "Generation latency", latency_table), ("lock", "Region lock quality", lock_quality_table),
                 ("lock_timing", "Region lock time", lock_timing_table), ("encoder", "Text encoder pooling", encoder_table),
                 ("evaluate_default", "Shipped model quality", evaluate_table),
-                ("models", "Shipped model against its predecessor", models_table)]
+                ("models", "Shipped model against its predecessor", models_table),
+                ("train_throughput_cpu64", "Training throughput on the CPU", train_throughput_table)]
     for name, title, fn in sections:
         d = _load(a.results, name)
         if d is None:
