@@ -213,10 +213,11 @@ def train(cfg: TrainConfig, log=print) -> Path:
     resuming = (out / "state.json").is_file()
     base = continue_from(cfg, data) if cfg.init_from else None
     mcfg = base.config if base else _model_config(cfg)
-    if base and d.main and not (out / "encoder" / "encoder.json").is_file():
-        save_encoder(out / "encoder", base.encoder, base.vocab,
-                     base.meta.get("metrics", {}).get("encoder", {}), mcfg)
-    d.barrier()
+    if base:  # the continued bundle's encoder becomes this run's, so a resume finds it like any other
+        if d.main and not (out / "encoder" / "encoder.json").is_file():
+            save_encoder(out / "encoder", base.encoder, base.vocab,
+                         base.meta.get("metrics", {}).get("encoder", {}), mcfg)
+        d.barrier()
     enc, vocab, enc_metrics = prepare_encoder(cfg, data, mcfg, d, log)
     enc = enc.to(device)
     torch.manual_seed(cfg.seed)
