@@ -1,7 +1,8 @@
-"""Launch the Composer window (same as `composer gui`)."""
+"""Launch the Composer window (same as `composer gui`); `python main.py --version` as `composer --version`."""
 import sys
 
-from composer.gui.app import run
+from composer.cli import main
 
 if __name__ == "__main__":
-    sys.exit(run())
+    argv = sys.argv[1:]
+    sys.exit(main(argv if argv[:1] == ["--version"] else ["gui", *argv]))

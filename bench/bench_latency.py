@@ -119,7 +119,7 @@ def random_bundle(folder: Path) -> Path:
     from composer.gan.generator import Generator
     from composer.text.attributes import ATTRIBUTES
     from composer.text.captions import paraphrase
-    from composer.text.encoder import TextEncoder
+    from composer.gan.encoder import TextEncoder
     from composer.train.text_encoder import build_vocabulary
 
     torch.manual_seed(0)

@@ -42,7 +42,7 @@ REGIONS = {"eyes": ("eyes",), "mouth": ("mouth",), "nose": ("nose",), "eyes+mout
 def load_model(path: Path | None):
     """(generator, discriminator, encode(caption) -> [1,C], name)."""
     from composer.gan.bundle import load_bundle
-    from composer.text.encoder import batch_ids
+    from composer.gan.encoder import batch_ids
 
     path = path or (ROOT / "models/default" if (ROOT / "models/default/model.json").exists() else None)
     if path is not None:

@@ -17,11 +17,16 @@ import torch
 from composer.gan.config import ModelConfig
 from composer.gan.discriminator import Discriminator
 from composer.gan.generator import Generator
+from composer.train.diffaug import DiffAugmentConfig, augmenter
 from composer.train.losses import discriminator_loss, ema_update, generator_loss
 
 
-def step_time(cfg: ModelConfig, batch: int, device: torch.device, bf16: bool, cl: bool, steps: int, warmup: int) -> list[float]:
+def step_time(cfg: ModelConfig, batch: int, device: torch.device, bf16: bool, cl: bool, steps: int, warmup: int,
+              gp_every: int = 1, diffaug: bool = False) -> list[float]:
+    """Seconds per training step; with gp_every > 1 the penalty runs on every gp_every-th step (lazy
+    regularisation), so time `steps` as a multiple of gp_every for a fair average."""
     torch.manual_seed(0)
+    augment = augmenter(DiffAugmentConfig()) if diffaug else None
     G, D, E = Generator(cfg).to(device), Discriminator(cfg).to(device), Generator(cfg).to(device)
     if cl:
         G, D, E = (m.to(memory_format=torch.channels_last) for m in (G, D, E))
@@ -40,12 +45,13 @@ def step_time(cfg: ModelConfig, batch: int, device: torch.device, bf16: bool, cl
         z = torch.randn(batch, cfg.nz, device=device)
         with amp:
             fake = G(z, sent)
-            ld, _ = discriminator_loss(D, real.clone(), fake, sent, torch.roll(sent, 1, 0))
+            ld, _ = discriminator_loss(D, real.clone(), fake, sent, torch.roll(sent, 1, 0),
+                                       with_gp=i % gp_every == 0, augment=augment, gp_scale=float(gp_every))
         od.zero_grad(set_to_none=True)
         ld.backward()
         od.step()
         with amp:
-            lg = generator_loss(D, G(z, sent), sent)
+            lg = generator_loss(D, G(z, sent), sent, augment)
         og.zero_grad(set_to_none=True)
         lg.backward()
         og.step()

@@ -108,6 +108,21 @@ def evaluate_table(d: dict) -> str:
               f"floor of {f['train_vs_test_floor']:.1f} (ratio {f['ratio']:.1f}). Diversity {dv['generated']:.2f} "
               f"against {dv['real_matched']:.2f} for real photos with the nearest attribute sets (ratio {dv['ratio']:.2f}). "
               f"Model sha256 `{d['model']['sha256'][:16]}…`, n = {d['n']}."]
+    if "summary" in d:            # composer evaluate --seeds N: every figure as median (range)
+        s = d["summary"]
+        lines += ["", f"Over seeds {d['seeds']}, median (range); floors are real-vs-real at the same sample size "
+                  "(Fréchet classifier: train vs test; the others: val vs test; KID ratio = generated / "
+                  "max(floor, floor's subset std)):", "", "| measure | median (range) | better |", "|---|---|---|"]
+        order = ("agreement_ratio", "weakest_group_ratio", "frechet_ratio", "frechet_generated", "frechet_floor",
+                 "frechet_val_floor", "kid_ratio", "kid_generated", "kid_floor", "kid_floor_std", "diversity_ratio",
+                 "detector_accuracy", "detector_accuracy_epoch1", "detector_auc")
+        for k, v in sorted(s["measures"].items(), key=lambda kv: (order + (kv[0],)).index(kv[0])):
+            lines.append(f"| {k.replace('_', ' ')} | {v['median']:.4g} ({v['min']:.4g}–{v['max']:.4g}) "
+                         f"| {s['better'].get(k) or 'floor'} |")
+        for a in ("Bald", "Mustache", "Double_Chin", "Chubby", "Gray_Hair"):
+            if a in s["attribute_ratios"]:
+                v = s["attribute_ratios"][a]
+                lines.append(f"| {a} agreement ratio | {v['median']:.3f} ({v['min']:.3f}–{v['max']:.3f}) | higher |")
     return "\n".join(lines)
 
 
@@ -120,16 +135,48 @@ def train_throughput_table(d: dict) -> str:
     return "\n".join(lines)
 
 
+MODEL_COLUMNS = ("agreement_ratio", "weakest_group_ratio", "frechet_ratio", "kid_ratio", "diversity_ratio",
+                 "detector_accuracy", "detector_accuracy_epoch1")
+
+
+def _med(m: dict, k: str, digits: int = 3) -> str:
+    f = (lambda v: f"{v:.{digits}f}") if digits else (lambda v: f"{v:.3g}")
+    return f"{f(m['median'][k])} ({f(m['range'][k][0])}–{f(m['range'][k][1])})"
+
+
 def models_table(d: dict) -> str:
-    """bench_models.py: one row per model, median over the latent seeds with the range in brackets."""
-    keys = list(d["better"])
+    """bench_models.py: one row per model, median over the latent seeds with the range in brackets;
+    then, where measured, the raw values beside their real-vs-real floors and the watched attributes."""
+    keys = [k for k in MODEL_COLUMNS if k in d["better"]] or list(d["better"])
     head = " | ".join(f"{k.replace('_', ' ')} ({d['better'][k]} is better)" for k in keys)
     lines = [f"| model | steps | images seen | {head} |", "|---|---|---|" + "---|" * len(keys)]
     for m in d["models"]:
-        cells = " | ".join(f"{m['median'][k]:.3f} ({m['range'][k][0]:.3f}–{m['range'][k][1]:.3f})" for k in keys)
-        lines.append(f"| {m['name']} `{m['sha256'][:12]}` | {m['steps']:,} | {m['images_seen']:,} | {cells} |")
+        cells = " | ".join(_med(m, k) for k in keys)
+        steps, seen = m["steps"] or 0, m["images_seen"] or 0
+        lines.append(f"| {m['name']} `{m['sha256'][:12]}` | {steps:,} | {seen:,} | {cells} |")
+    raw = [("Fréchet, classifier", "frechet_generated", "frechet_floor"),
+           ("KID, classifier", "kid_generated", "kid_floor"),
+           ("Fréchet, detector", "detector_frechet_generated", "detector_frechet_floor"),
+           ("KID, detector", "detector_kid_generated", "detector_kid_floor")]
+    raw = [r for r in raw if all(r[1] in m["median"] and r[2] in m["median"] for m in d["models"])]
+    if raw:
+        lines += ["", "| model | " + " | ".join(f"{t}: generated / floor" for t, _, _ in raw) + " |",
+                  "|---|" + "---|" * len(raw)]
+        for m in d["models"]:
+            lines.append(f"| `{m['sha256'][:12]}` | " + " | ".join(f"{_med(m, g, 0)} / {_med(m, f, 0)}"
+                                                                 for _, g, f in raw) + " |")
+    attrs = [a for a in ("Bald", "Mustache", "Double_Chin", "Chubby", "Gray_Hair")
+             if all(a in m.get("attribute_ratios", {}) for m in d["models"])]
+    if attrs:
+        lines += ["", "| model | " + " | ".join(f"{a} ratio" for a in attrs) + " |", "|---|" + "---|" * len(attrs)]
+        for m in d["models"]:
+            ar = m["attribute_ratios"]
+            lines.append(f"| `{m['sha256'][:12]}` | " + " | ".join(
+                f"{ar[a]['median']:.3f} ({ar[a]['min']:.3f}–{ar[a]['max']:.3f})" for a in attrs) + " |")
+    floors = (" Floors: Fréchet classifier = real train vs real test; every other floor = real val vs real test, "
+              "at the same sample size. KID ratio = generated / max(floor, floor's subset std).") if raw else ""
     return "\n".join(lines) + (f"\n\nMedian (range) over latent seeds {d['seeds']}, {d['limit']} CelebA test "
-                               "attribute sets each.")
+                               f"attribute sets each.{floors}")
 
 
 def main(argv=None) -> int:
@@ -139,6 +186,8 @@ def main(argv=None) -> int:
     sections = [("latency", "Generation latency", latency_table), ("lock", "Region lock quality", lock_quality_table),
                 ("lock_timing", "Region lock time", lock_timing_table), ("encoder", "Text encoder pooling", encoder_table),
                 ("evaluate_default", "Shipped model quality", evaluate_table),
+                ("evaluate_default_v2", "Shipped model quality over 3 seeds, with KID and the detector",
+                 evaluate_table),
                 ("models", "Shipped model against its predecessor", models_table),
                 ("train_throughput_cpu64", "Training throughput on the CPU", train_throughput_table)]
     for name, title, fn in sections:

@@ -7,6 +7,7 @@ exact z), so a session can be replayed bit-for-bit on CPU.
 from __future__ import annotations
 
 import os
+from collections import OrderedDict
 from pathlib import Path
 from typing import Iterator, Optional
 
@@ -18,9 +19,10 @@ from composer.gan.bundle import LoadedModel, load_bundle
 from composer.portrait import Portrait, to_uint8
 from composer.text.description import Description, Interpretation, interpret
 from composer.text.schema import AttributeSchema, load_schema
-from composer.text.vocab import tokenize
+from composer.gan.vocab import tokenize
 
 MAX_CANDIDATES = 64
+ENCODE_CACHE = 128   # sentence vectors kept (least recently used dropped first)
 
 
 def repo_root() -> Path:
@@ -49,16 +51,20 @@ class Engine:
     """A loaded model plus the attribute schema; stateless between calls."""
 
     def __init__(self, model: LoadedModel, schema: AttributeSchema, device: torch.device,
-                 notice: Optional[str] = None):
+                 notice: Optional[str] = None, refine: bool = True):
         self.model = model
         self.schema = schema
         self.device = device
         self.notice = notice
-        self._cache: dict[str, torch.Tensor] = {}
+        # with a refiner in the bundle: True renders G then R; False (the opt-out) shows G's raw
+        # output bicubic-upscaled to the same output size, so an examiner sees what R added
+        self.refine = bool(refine)
+        self._cache: OrderedDict[str, torch.Tensor] = OrderedDict()
 
     @classmethod
-    def load(cls, path: Optional[Path] = None, device: str = "auto") -> "Engine":
-        """Load a bundle (default: models/default). Raises ModelError naming the file and the fix."""
+    def load(cls, path: Optional[Path] = None, device: str = "auto", refine: bool = True) -> "Engine":
+        """Load a bundle (default: models/default). Raises ModelError naming the file and the fix.
+        `refine=False` is the refiner opt-out (no effect on a bundle without a refiner)."""
         path = Path(path) if path else default_model_path()
         dev, notice = resolve_device(device)
         try:
@@ -67,7 +73,7 @@ class Engine:
             raise
         except (OSError, RuntimeError, ValueError) as e:
             raise ModelError(f"cannot load the model in {path}: {e}. Reinstall the bundle or pass --model.") from e
-        return cls(model, load_schema(), dev, notice)
+        return cls(model, load_schema(), dev, notice, refine)
 
     # --- identity ---------------------------------------------------------------------------
     @property
@@ -80,7 +86,50 @@ class Engine:
 
     @property
     def image_size(self) -> int:
+        """The portrait's size: every image of a session (candidates, references, masks) is this
+        big. 2 × the generator's size when the bundle holds a refiner, else the generator's size."""
+        return self.generator_size * (2 if self.model.refiner is not None else 1)
+
+    @property
+    def generator_size(self) -> int:
         return self.model.config.image_size
+
+    @property
+    def stages(self) -> Optional[list[str]]:
+        """The rendering stages after the text encoder, for records and sidecars: ["generator",
+        "refiner"], or ["generator", "bicubic"] with the opt-out; None for a bundle without a
+        refiner (its records stay exactly as before)."""
+        if self.model.refiner is None:
+            return None
+        return ["generator", "refiner" if self.refine else "bicubic"]
+
+    def with_stages(self, stages: Optional[list]) -> "Engine":
+        """This engine rendering with the recorded stages (reproduce): the same model, the refiner on
+        unless `stages` names "bicubic"."""
+        refine = not (stages and "bicubic" in stages)
+        if refine == self.refine:
+            return self
+        twin = Engine(self.model, self.schema, self.device, self.notice, refine)
+        twin._cache = self._cache
+        return twin
+
+    def upscale(self, x: torch.Tensor) -> torch.Tensor:
+        """G's images [B,3,S,S] -> the portraits [B,3,image_size,...]: R, or bicubic (opt-out), or
+        unchanged without a refiner."""
+        if self.model.refiner is None:
+            return x
+        from composer.gan.refiner import upsample2
+        if not self.refine:
+            return upsample2(x)
+        fmt = torch.channels_last if x.device.type == "cpu" else torch.contiguous_format
+        return self.model.refiner(x.contiguous(memory_format=fmt)).contiguous()
+
+    @torch.no_grad()
+    def draw(self, z: torch.Tensor, sentence: torch.Tensor) -> torch.Tensor:
+        """z [B,nz], sentence [B,C] or [1,C] -> portraits [B,3,image_size,image_size] in [-1,1]."""
+        if sentence.shape[0] == 1 and z.shape[0] > 1:
+            sentence = sentence.expand(z.shape[0], -1)
+        return self.upscale(self.model.generator(z, sentence))
 
     @property
     def nz(self) -> int:
@@ -119,11 +168,15 @@ class Engine:
         """Sentence vector [1, C] on the engine's device."""
         if not tokenize(caption):
             raise DescriptionError("The caption is empty: describe the face first.")
-        if caption not in self._cache:
-            ids = torch.tensor([self.model.vocab.encode(caption)], dtype=torch.long, device=self.device)
-            lengths = torch.tensor([ids.shape[1]])
-            self._cache[caption] = self.model.encoder(ids, lengths)
-        return self._cache[caption]
+        if caption in self._cache:
+            self._cache.move_to_end(caption)
+            return self._cache[caption]
+        ids = torch.tensor([self.model.vocab.encode(caption)], dtype=torch.long, device=self.device)
+        lengths = torch.tensor([ids.shape[1]])
+        sentence = self._cache[caption] = self.model.encoder(ids, lengths)
+        while len(self._cache) > ENCODE_CACHE:
+            self._cache.popitem(last=False)
+        return sentence
 
     # --- latents ------------------------------------------------------------------------------
     def latents(self, seed: int, n: int) -> np.ndarray:
@@ -152,7 +205,7 @@ class Engine:
             raise ComposerError("The latent vector holds NaN or infinity; it cannot be rendered.")
         sent = self.encode(caption)
         zt = torch.from_numpy(z).to(self.device)
-        images = to_uint8(self.model.generator(zt, sent.expand(len(z), -1)))
+        images = to_uint8(self.draw(zt, sent.expand(len(z), -1)))
         return [Portrait(img, zi, caption, seed) for img, zi in zip(images, z)]
 
     def candidates(self, caption: str, n: int, seed: int) -> list[Portrait]:
@@ -170,8 +223,9 @@ class Engine:
         if ref.shape != (self.image_size, self.image_size, 3):
             raise ComposerError(f"The reference image is {ref.shape[1]}×{ref.shape[0]}; the model draws "
                                 f"{self.image_size}×{self.image_size}. Align the photo first.")
+        upscale = self.upscale if self.model.refiner is not None else None
         return resynthesise(self.model.generator, self.encode(caption), z0, ref, mask,
-                            discriminator=self.model.discriminator, settings=settings)
+                            discriminator=self.model.discriminator, settings=settings, upscale=upscale)
 
 
 def _check_n(n: int) -> None:

@@ -1,7 +1,8 @@
 """Qt-free session state: the history tree of every step an artist took, with undo/redo.
 
 Nothing is ever deleted: undo moves to the parent step, redo to the most recent child, and a new
-action taken from a step that already has children starts a branch. Each step's inputs are exactly
+action taken from a step that already has children starts a branch. Steps are added by the
+operations of `composer.operations` (one module per step kind). Each step's inputs are exactly
 the Engine call's arguments (seeds, bit-exact latents, mask and settings), so `composer reproduce`
 can replay it. Every image shown to the witness is kept (in memory and, after every step, in an
 atomically written recovery folder) and listed in the exposure log.
@@ -11,19 +12,19 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Mapping, Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 import numpy as np
 
-from composer.casefile import recovery
-from composer.casefile.codec import mask_sha256, mask_to_float, quantise_mask, z_from_b64, z_to_b64
-from composer.casefile.recovery import RecoveryError, RecoveryInfo, default_recovery_root, find_recovery
-from composer.casefile.steps import (IMAGE_KINDS, STEP_KINDS, Exposure, ShownImage, Step, description_json,
-                                     json_copy, settings_json, utc_now)
+import composer.operations  # noqa: F401 - registers the step kinds (a recovered session holds them)
 from composer.portrait import Portrait, image_sha256
+from composer.record import recovery
+from composer.record.codec import mask_sha256, mask_to_float, z_from_b64, z_to_b64
+from composer.record.recovery import RecoveryError, RecoveryInfo, default_recovery_root, find_recovery
+from composer.record.steps import Exposure, ShownImage, Step, description_json, json_copy, shows_images, utc_now
 
-__all__ = ["Session", "Step", "ShownImage", "Exposure", "STEP_KINDS", "IMAGE_KINDS", "find_recovery",
-           "RecoveryInfo", "RecoveryError", "default_recovery_root", "utc_now", "description_json"]
+__all__ = ["Session", "Step", "ShownImage", "Exposure", "find_recovery", "RecoveryInfo", "RecoveryError",
+           "default_recovery_root", "utc_now", "description_json"]
 
 
 class Session:
@@ -161,98 +162,44 @@ class Session:
         return tuple(self._exposures)
 
     # ---- recording -------------------------------------------------------------------------
-    def _add(self, kind: str, inputs: dict, images: Sequence[tuple[np.ndarray, Optional[np.ndarray], Optional[int]]] = (),
+    def add_step(self, kind: str, inputs: dict, images: Sequence[tuple[np.ndarray, Optional[np.ndarray], Optional[int]]] = (),
              *, picked: Optional[int] = None, duration_s: float = 0.0, notes: Optional[dict] = None,
              what: str = "candidate") -> Step:
-        outputs = tuple(ShownImage(self._keep(img), None if z is None else z_to_b64(z), seed)
+        """Add a step after the current one (a branch if it has children) and make it current.
+        The operations in composer.operations call this; `images` are (pixels, z or None, seed)."""
+        outputs = tuple(ShownImage(self.keep(img), None if z is None else z_to_b64(z), seed)
                         for img, z, seed in images)
         step = Step(len(self._steps) + 1, self._current, kind, inputs, outputs, picked, utc_now(),
                     float(duration_s), notes or {})
         self._steps[step.id] = step
         self._current = step.id
-        if kind in IMAGE_KINDS:
+        if shows_images(kind):
             self._exposures.extend(Exposure(o.sha256, step.id, i, step.timestamp, what)
                                    for i, o in enumerate(outputs))
         self._changed("step")
         return step
 
-    def _keep(self, pixels: np.ndarray) -> str:
+    def keep(self, pixels: np.ndarray) -> str:
+        """Store an image or an 8-bit mask (a read-only copy); returns its content hash."""
         arr = np.array(pixels, dtype=np.uint8)  # own copy, then read-only
         arr.setflags(write=False)
         sha = image_sha256(arr) if arr.ndim == 3 else mask_sha256(arr)
         self._pixels.setdefault(sha, arr)
         return sha
 
-    def record_describe(self, description: Any, interpretation: Any = None, *, caption: Optional[str] = None,
-                        duration_s: float = 0.0) -> Step:
-        """The artist's Description and what Composer understood (`Interpretation` or its to_json())."""
-        interp = interpretation.to_json() if hasattr(interpretation, "to_json") else interpretation
-        cap = caption if caption is not None else (getattr(interpretation, "caption", None)
-                                                   or (interp or {}).get("caption", ""))
-        return self._add("describe", {"description": description_json(description), "caption": cap,
-                                      "interpretation": interp}, duration_s=duration_s)
-
-    def record_generate(self, caption: str, n: int, seed: int, portraits: Sequence[Portrait],
-                        duration_s: float = 0.0) -> Step:
-        """engine.candidates(caption, n, seed) -> portraits."""
-        return self._add("generate", {"caption": caption, "n": int(n), "seed": int(seed)},
-                         [(p.image, p.z, p.seed) for p in portraits], duration_s=duration_s)
-
-    def record_evolve(self, caption: str, parent_z: np.ndarray, n: int, seed: int, strength: float,
-                      portraits: Sequence[Portrait], duration_s: float = 0.0) -> Step:
-        """engine.evolve(caption, parent_z, n, seed, strength) -> portraits."""
-        return self._add("evolve", {"caption": caption, "parent_z": z_to_b64(parent_z), "n": int(n),
-                                    "seed": int(seed), "strength": float(strength)},
-                         [(p.image, p.z, p.seed) for p in portraits], duration_s=duration_s)
-
-    def record_pick(self, index: int, from_step: Optional[int] = None, duration_s: float = 0.0) -> Step:
-        """The artist chose candidate `index` of `from_step` (default: the candidates on show)."""
-        src = self.step(from_step) if from_step is not None else self.candidates_step
-        if src is None or not 0 <= index < len(src.outputs):
+    def shown(self, step_id: int, index: int) -> tuple[np.ndarray, Optional[np.ndarray], Optional[int]]:
+        """Image `index` that step `step_id` showed: (pixels, exact z or None, seed)."""
+        src = self.step(step_id)
+        if not 0 <= index < len(src.outputs):
             raise IndexError(f"no candidate {index} to pick")
         out = src.outputs[index]
-        z = z_from_b64(out.z) if out.z else None
-        return self._add("pick", {"from_step": src.id, "index": int(index)},
-                         [(self.image(out.sha256), z, out.seed)], picked=int(index), duration_s=duration_s)
-
-    def record_lock(self, mask: np.ndarray, regions: Sequence[str] = (), lock: Optional[Mapping] = None,
-                    duration_s: float = 0.0) -> Step:
-        """Regions the witness confirmed. The float mask is quantised to 8 bits here; use
-        `lock_mask(step.id)` as the mask for engine.resynthesise so replay sees the same values."""
-        u8 = quantise_mask(mask)
-        lock_json = lock.to_json() if hasattr(lock, "to_json") else lock
-        return self._add("lock", {"mask_sha256": self._keep(u8), "regions": list(regions),
-                                  "lock": json_copy(lock_json) if lock_json is not None else None},
-                         duration_s=duration_s)
-
-    def record_resynthesise(self, caption: str, z0: np.ndarray, reference_sha256: str, mask_sha256_: str,
-                            settings: Any, result: Any, duration_s: float = 0.0) -> Step:
-        """engine.resynthesise(...) run to completion. The recorded settings replace the time
-        budget with `result.steps_run`, which is what a deterministic replay runs."""
-        self.image(reference_sha256)
-        self.image(mask_sha256_)
-        requested = settings_json(settings)
-        replay = {**requested, "steps": int(result.steps_run), "time_budget_s": None}
-        zs = np.asarray(result.z, dtype=np.float32).reshape(len(result.images), -1)
-        notes = {"requested_settings": requested,
-                 "order": [int(i) for i in getattr(result, "order", [])],
-                 "region_loss": [float(x) for x in getattr(result, "region_loss", [])]}
-        return self._add("resynthesise", {"caption": caption, "z0": z_to_b64(z0), "reference_sha256": reference_sha256,
-                                          "mask_sha256": mask_sha256_, "settings": replay,
-                                          "steps_run": int(result.steps_run)},
-                         [(img, z, None) for img, z in zip(result.images, zs)], duration_s=duration_s, notes=notes)
-
-    def record_import_reference(self, image: np.ndarray, source: str = "", duration_s: float = 0.0) -> Step:
-        """An aligned photo brought in as a lock reference (it is shown, so it is an exposure)."""
-        sha = image_sha256(np.asarray(image, dtype=np.uint8))
-        return self._add("import_reference", {"image_sha256": sha, "source": str(source)}, [(image, None, None)],
-                         duration_s=duration_s, what="reference")
+        return self.image(out.sha256), (z_from_b64(out.z) if out.z else None), out.seed
 
     def note_shown(self, images: Sequence[np.ndarray], what: str = "preview") -> None:
         """Log images shown outside a step's outputs (e.g. optimisation previews)."""
         now = utc_now()
         step = self._current
-        self._exposures.extend(Exposure(self._keep(img), step, i, now, what) for i, img in enumerate(images))
+        self._exposures.extend(Exposure(self.keep(img), step, i, now, what) for i, img in enumerate(images))
         self._changed("shown")
 
     # ---- persistence -----------------------------------------------------------------------

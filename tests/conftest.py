@@ -21,7 +21,7 @@ def build_tiny_bundle(path: Path, image_size: int = 64, seed: int = 0) -> str:
     from composer.gan.generator import Generator
     from composer.text.attributes import ATTRIBUTES
     from composer.text.captions import paraphrase
-    from composer.text.encoder import TextEncoder
+    from composer.gan.encoder import TextEncoder
     from composer.train.text_encoder import build_vocabulary
 
     torch.manual_seed(seed)

@@ -91,3 +91,24 @@ def test_missing_gpu_falls_back(tiny_bundle):
 def test_sha_is_stable(tiny_engine, tiny_bundle):
     from composer.gan.bundle import bundle_sha256
     assert tiny_engine.sha256 == bundle_sha256(tiny_bundle) and len(tiny_engine.sha256) == 64
+
+
+def test_sentence_cache_is_a_bounded_lru(monkeypatch):
+    import types
+
+    import torch
+
+    import composer.engine as eng
+
+    calls = []
+
+    def encoder(ids, lengths):
+        calls.append(ids.shape[1])
+        return torch.zeros(1, 4)
+
+    vocab = types.SimpleNamespace(encode=lambda caption: [1] * len(caption.split()))
+    engine = eng.Engine(types.SimpleNamespace(vocab=vocab, encoder=encoder), None, torch.device("cpu"))
+    monkeypatch.setattr(eng, "ENCODE_CACHE", 2)
+    for caption in ("a", "a b", "a", "a b c", "a", "a b"):   # "a b" is dropped when "a b c" comes in
+        engine.encode(caption)
+    assert calls == [1, 2, 3, 2]

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from casefile import FakeEngine, FakeLockSettings, fake_mask, full_session
-from composer.casefile.codec import quantise_mask, z_from_b64
+from composer.operations import Evolve, Generate, Pick, perform
+from composer.record.codec import quantise_mask, z_from_b64
 from composer.session import Session, Step, find_recovery
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,15 +28,15 @@ def engine():
 def test_undo_redo_branch_and_goto_never_delete(engine):
     s = Session(None)
     assert not s.can_undo and not s.can_redo
-    g1 = s.record_generate("a man", 3, 1, engine.candidates("a man", 3, 1))
-    p1 = s.record_pick(0)
+    g1 = perform(Generate("a man", 3, 1), engine, s)
+    p1 = perform(Pick(0), None, s)
     assert s.undo().id == g1.id and s.can_redo
-    p2 = s.record_pick(2)                 # new action from a non-leaf step: a branch
+    p2 = perform(Pick(2), None, s)                 # new action from a non-leaf step: a branch
     assert p2.parent == g1.id and [c.id for c in s.children(g1.id)] == [p1.id, p2.id]
     s.undo()
     assert s.redo().id == p2.id           # redo goes to the most recent child
     assert s.undo().id == g1.id and s.undo() is None and s.undo() is None
-    g2 = s.record_generate("a woman", 2, 5, engine.candidates("a woman", 2, 5))
+    g2 = perform(Generate("a woman", 2, 5), engine, s)
     assert g2.parent is None              # a second root after undoing everything
     s.goto(p1.id)
     assert s.current_portrait.sha256 == s.step(g1.id).outputs[0].sha256
@@ -49,7 +50,7 @@ def test_steps_are_frozen_json_safe_and_z_exact(engine):
     s = Session(None)
     parent_z = np.array([0.1, -1e-8, 3.4028235e38, 1.17549435e-38, -0.0, 7.0], np.float32)
     ps = engine.evolve("cap", parent_z, 2, 3, 0.25)
-    step = s.record_evolve("cap", parent_z, 2, 3, 0.25, ps)
+    step = Evolve("cap", parent_z, 2, 3, 0.25).record(s, ps)
     with pytest.raises(Exception):
         step.inputs["seed"] = 4  # read-only view
     with pytest.raises(Exception):
@@ -101,10 +102,10 @@ def test_derived_state_and_exposure_log(engine):
 def test_pick_needs_a_candidate(engine):
     s = Session(None)
     with pytest.raises(IndexError):
-        s.record_pick(0)
-    s.record_generate("c", 2, 0, engine.candidates("c", 2, 0))
+        perform(Pick(0), None, s)
+    perform(Generate("c", 2, 0), engine, s)
     with pytest.raises(IndexError):
-        s.record_pick(2)
+        perform(Pick(2), None, s)
 
 
 def test_autosave_and_recover_round_trip(tmp_path, engine):
@@ -122,7 +123,7 @@ def test_autosave_and_recover_round_trip(tmp_path, engine):
     for st in s.steps:
         for o in st.outputs:
             assert np.array_equal(r.image(o.sha256), s.image(o.sha256))
-    r.record_pick(1)  # keeps autosaving into the same folder
+    perform(Pick(1), None, r)  # keeps autosaving into the same folder
     assert Session.recover(s.folder).current.kind == "pick"
     r.finish()
     assert find_recovery(tmp_path) == [] and len(find_recovery(tmp_path, include_closed=True)) == 1
@@ -133,10 +134,10 @@ def test_failed_autosave_keeps_work_and_retries(tmp_path, engine):
     blocker = tmp_path / "root"
     blocker.write_text("a file where the recovery folder should be")
     s = Session(blocker)
-    step = s.record_generate("c", 2, 0, engine.candidates("c", 2, 0))
+    step = perform(Generate("c", 2, 0), engine, s)
     assert s.autosave_error and "failed" in s.autosave_error and s.current == step
     blocker.unlink()
-    s.record_pick(1)
+    perform(Pick(1), None, s)
     assert s.autosave_error is None
     r = Session.recover(blocker)
     assert len(r.steps) == 2 and r.missing_images == ()
@@ -156,10 +157,11 @@ CHILD = textwrap.dedent("""
     import sys
     sys.path[:0] = [sys.argv[2], sys.argv[3]]
     from casefile import FakeEngine
+    from composer.operations import Generate, perform
     from composer.session import Session
     engine, s = FakeEngine(), Session(sys.argv[1])
     for i in range(10_000):
-        s.record_generate("a face", 9, i, engine.candidates("a face", 9, i))
+        perform(Generate("a face", 9, i), engine, s)
         print(i + 1, flush=True)
 """)
 

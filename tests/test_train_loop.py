@@ -181,5 +181,6 @@ def test_trains_on_a_tag_folder_and_generates_from_its_words(tmp_path):
     assert sidecar["caption"] == "blue hair red eyes freckles"
     assert sidecar["report"]["not_understood"] == ["freckles"] and "not a tag of this model: freckles" in g.stdout
     bad = subprocess.run([sys.executable, "-m", "composer", "generate", "--model", str(run / "bundle"), "--caption",
-                          "tall stranger", "--out", str(out)], capture_output=True, text=True, env=env, timeout=300)
+                          "tall stranger", "--out", str(out.parent / "gen-bad")], capture_output=True, text=True, env=env, timeout=300)
     assert bad.returncode == 2 and "is a tag this model was trained on" in bad.stderr and "Traceback" not in bad.stderr
+    assert not (out.parent / "gen-bad").exists()

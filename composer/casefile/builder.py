@@ -1,17 +1,18 @@
 """Build a case headless: generate, pick, lock regions, re-synthesise, pick the best.
 
-This is what `composer case` runs. Every call goes through a Session, so the case file records
-exactly what a GUI session would, and `composer reproduce` can replay it.
+This is what `composer case` runs. Every step is an operation of `composer.operations` run on a
+Session, so the case file records exactly what a GUI session would, and `composer reproduce`
+replays it with the same operations.
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 import numpy as np
 
 from composer.errors import ComposerError
+from composer.operations import Generate, Lock, Pick, Resynthesise, perform
 from composer.session import Session
 
 
@@ -27,7 +28,8 @@ class CaseRecipe:
 
 
 def _default_region_mask(name: str, size: int, image: np.ndarray) -> np.ndarray:
-    from composer.edit.regions import REGIONS, region_mask
+    from composer.edit.masks import region_mask
+    from composer.edit.regions import REGIONS
     unknown = [part for part in name.split("+") if part not in REGIONS]
     if unknown:
         raise ComposerError(f"unknown region {unknown[0]!r}; choose from: {', '.join(REGIONS)}.")
@@ -39,16 +41,6 @@ def _default_settings(**kw: Any) -> Any:
     return LockSettings(**kw)
 
 
-def _run_to_end(progress_iter: Any) -> Any:
-    result = None
-    for progress in progress_iter:
-        if progress.done:
-            result = progress.result
-    if result is None:
-        raise ComposerError("the re-synthesis stopped without a result.")
-    return result
-
-
 def build_session(engine: Any, recipe: CaseRecipe, *, session: Optional[Session] = None,
                   region_mask: Callable[[str, int, np.ndarray], np.ndarray] = _default_region_mask,
                   make_settings: Callable[..., Any] = _default_settings) -> Session:
@@ -58,25 +50,19 @@ def build_session(engine: Any, recipe: CaseRecipe, *, session: Optional[Session]
     if recipe.n < 1 or not 0 <= recipe.pick < recipe.n:
         raise ComposerError(f"--pick must be between 0 and n-1 (n={recipe.n}).")
     session = session if session is not None else Session(None)
-    start = time.perf_counter()
-    portraits = engine.candidates(recipe.caption, recipe.n, recipe.seed)
-    session.record_generate(recipe.caption, recipe.n, recipe.seed, portraits, time.perf_counter() - start)
-    session.record_pick(recipe.pick)
+    perform(Generate(recipe.caption, recipe.n, recipe.seed), engine, session)
+    perform(Pick(recipe.pick), engine, session)
     if not recipe.lock:
         return session
     chosen = session.current_portrait
     mask = np.zeros((engine.image_size, engine.image_size), np.float32)
     for name in recipe.lock:
         mask = np.maximum(mask, region_mask(name, engine.image_size, chosen.image))
-    lock = session.record_lock(mask, recipe.lock)
+    lock = perform(Lock(mask, recipe.lock), engine, session)
     extra = {k: v for k, v in (("steps", recipe.lock_steps), ("n_candidates", recipe.lock_candidates))
              if v is not None}
     settings = make_settings(seed=recipe.seed, **extra)
-    start = time.perf_counter()
-    result = _run_to_end(engine.resynthesise(recipe.caption, chosen.z.copy(), chosen.image,
-                                             session.lock_mask(lock.id), settings))
-    session.record_resynthesise(recipe.caption, chosen.z, chosen.sha256, lock.inputs["mask_sha256"], settings,
-                                result, time.perf_counter() - start)
-    order = list(getattr(result, "order", []) or [0])
-    session.record_pick(int(order[0]))
+    done = perform(Resynthesise(recipe.caption, chosen.z, chosen.sha256, lock.inputs["mask_sha256"], settings),
+                   engine, session)
+    perform(Pick(int((done.notes["order"] or [0])[0])), engine, session)
     return session

@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import zipfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from io import BytesIO
 from pathlib import Path
 from typing import Any, Callable, Optional
 
 from composer.atomic import atomic_write_bytes
 from composer.casefile import record as rec
-from composer.casefile.codec import encode_png, thumbnail
-from composer.casefile.report import ReportContent, build_report_content
+from composer.record.codec import encode_png, thumbnail
+from composer.casefile.container import CONTAINER_FORMAT
+from composer.casefile.report import ReportContent, build_report_content, render_report_pdf
 from composer.casefile.signing import load_signer, public_pem
 from composer.errors import CaseFileError
 
@@ -45,11 +44,6 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _default_render_pdf(content: ReportContent) -> bytes:
-    from composer.gui.report_pdf import render_pdf  # PyQt5 only when a PDF is actually drawn
-    return render_pdf(content)
-
-
 def json_bytes(obj: Any) -> bytes:
     return (json.dumps(obj, indent=1, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
 
@@ -62,6 +56,19 @@ def _collect_files(session: Any, record: dict) -> dict[str, bytes]:
         for sha, name in record["files"][group].items():
             files[name] = encode_png(session.image(sha))
     return files
+
+
+def _hand_mask_png(session: Any, record: dict, final: Any) -> bytes:
+    """With a hand-edited final portrait: a PNG of the pixels the hand changed (white), else b""."""
+    import numpy as np
+
+    from composer.edit.hand_schema import HAND_KINDS
+    from composer.edit.marks import hand_mask
+    step = session.step(record["final"]["step"])
+    if step.kind not in HAND_KINDS:
+        return b""
+    changed = hand_mask(session.image(step.inputs["base_sha256"]), final)
+    return encode_png(np.repeat((changed * 255).astype(np.uint8)[..., None], 3, axis=2))
 
 
 def _history(session: Any, record: dict) -> list[tuple[str, bytes]]:
@@ -94,11 +101,11 @@ def export_case(session: Any, engine: Any, meta: rec.CaseMeta, path: Path | str,
         "composer:caption": record["caption"], "composer:model_sha256": record["model"]["sha256"],
         "composer:case_id": meta.case_id, "composer:record_sha256": record_sha})
     content = build_report_content(record, portrait_png, _history(session, record), record_sha,
-                                   signer.fingerprint, path.name)
-    pdf = (render_pdf or _default_render_pdf)(content)
+                                   signer.fingerprint, path.name, _hand_mask_png(session, record, final))
+    pdf = (render_pdf or render_report_pdf)(content)
     files = {PORTRAIT: portrait_png, REPORT: pdf, RECORD: record_bytes, **_collect_files(session, record)}
     manifest = {"format": CASE_FORMAT, "schema_version": rec.SCHEMA_VERSION, "case_id": meta.case_id,
-                "signer_fingerprint": signer.fingerprint, "algorithm": "Ed25519",
+                "signer_fingerprint": signer.fingerprint, "algorithm": "Ed25519", "container": CONTAINER_FORMAT,
                 "files": {name: sha256_hex(data) for name, data in sorted(files.items())}}
     manifest_bytes = json_bytes(manifest)
     files.update({MANIFEST: manifest_bytes, SIGNATURE: signer.sign(manifest_bytes),
@@ -114,11 +121,6 @@ def export_case(session: Any, engine: Any, meta: rec.CaseMeta, path: Path | str,
 
 
 def _zip(files: dict[str, bytes]) -> bytes:
-    buf = BytesIO()
-    stamp = datetime.now(timezone.utc).timetuple()[:6]
-    with zipfile.ZipFile(buf, "w") as z:
-        for name in [MANIFEST, SIGNATURE, PUBLIC_KEY] + sorted(n for n in files if n not in UNSIGNED):
-            info = zipfile.ZipInfo(name, date_time=stamp)
-            info.compress_type = zipfile.ZIP_STORED if name.endswith(".png") else zipfile.ZIP_DEFLATED
-            z.writestr(info, files[name])
-    return buf.getvalue()
+    """The canonical container (composer/casefile/container.py, docs/case-format.md)."""
+    from composer.casefile.container import serialise
+    return serialise(files)

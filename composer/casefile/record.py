@@ -9,22 +9,15 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping, Optional
 
-from composer.casefile.codec import z_from_b64
+from composer.edit.hand_schema import FINAL_KINDS  # a pick, or the hand-edited portrait
 from composer.errors import CaseFileError
+from composer.operations import REGISTRY
+from composer.record.codec import z_from_b64
 
 SCHEMA_VERSION = 1
 SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 NUMBER = (int, float)
-INPUT_TYPES: dict[str, dict[str, Any]] = {
-    "describe": {"description": dict, "caption": str},
-    "generate": {"caption": str, "n": int, "seed": int},
-    "pick": {"from_step": int, "index": int},
-    "evolve": {"caption": str, "parent_z": str, "n": int, "seed": int, "strength": NUMBER},
-    "lock": {"mask_sha256": str, "regions": list},
-    "resynthesise": {"caption": str, "z0": str, "reference_sha256": str, "mask_sha256": str,
-                     "settings": dict, "steps_run": int},
-    "import_reference": {"image_sha256": str, "source": str},
-}
+INPUT_TYPES: dict[str, dict[str, Any]] = {kind: dict(k.input_types) for kind, k in REGISTRY.items()}
 
 
 @dataclass(frozen=True)
@@ -57,7 +50,7 @@ def reference_file(sha: str) -> str:
 
 def build_record(session: Any, engine: Any, meta: CaseMeta, exported_at: str) -> dict:
     """The record of `session` ending at its current step (which must follow a pick)."""
-    final = next((s for s in reversed(session.lineage()) if s.kind == "pick"), None)
+    final = next((s for s in reversed(session.lineage()) if s.kind in FINAL_KINDS), None)
     if final is None:
         raise CaseFileError("no portrait has been picked yet: pick a candidate before exporting the case.")
     steps = [s.to_json() for s in session.steps]
@@ -68,7 +61,8 @@ def build_record(session: Any, engine: Any, meta: CaseMeta, exported_at: str) ->
         "session_id": session.session_id, "started_at": session.created_at, "exported_at": exported_at,
         "app_version": app_version(),
         "model": {"name": str(engine.name), "sha256": str(engine.sha256),
-                  "image_size": int(engine.image_size), "nz": int(engine.nz)},
+                  "image_size": int(engine.image_size), "nz": int(engine.nz),
+                  **_stages(engine)},
         "description": session.description, "caption": session.caption or "",
         "interpretation": session.interpretation,
         "steps": steps,
@@ -81,6 +75,16 @@ def build_record(session: Any, engine: Any, meta: CaseMeta, exported_at: str) ->
                   "references": {s["inputs"]["image_sha256"]: reference_file(s["inputs"]["image_sha256"])
                                  for s in steps if s["kind"] == "import_reference"}},
     }
+
+
+def _stages(engine: Any) -> dict:
+    """With a refiner in the bundle: the stages that drew the images (["generator", "refiner"], or
+    "bicubic" for the opt-out) and the generator's size; nothing for a bundle without one, so its
+    records are as before."""
+    stages = getattr(engine, "stages", None)
+    if not stages:
+        return {}
+    return {"stages": list(stages), "generator_size": int(engine.generator_size)}
 
 
 def _is(value: Any, kind: Any) -> bool:
@@ -172,7 +176,7 @@ def validate_record(record: Any) -> list[str]:
         _check_step(step, i, seen, problems)
     final = _check(record, "final", dict, "record", problems) or {}
     fstep: Optional[Mapping] = seen.get(final.get("step")) if _is(final.get("step"), int) else None
-    if final and (fstep is None or fstep.get("kind") != "pick"
+    if final and (fstep is None or fstep.get("kind") not in FINAL_KINDS
                   or not fstep.get("outputs") or fstep["outputs"][0].get("sha256") != final.get("sha256")):
         problems.append("record.final does not name a pick step and its portrait")
     path = _check(record, "path", list, "record", problems) or []

@@ -13,10 +13,11 @@ from typing import Any, Callable, Iterable, Optional, Sequence
 
 import numpy as np
 
-from composer.casefile.codec import decode_png, thumbnail, z_to_b64
+from composer.record.codec import decode_png, thumbnail, z_to_b64
 from composer.casefile.export import PORTRAIT
 from composer.casefile.record import shown_file
 from composer.casefile.replay import Replayed, default_settings_from_json, replay_step
+from composer.casefile.signing import TrustSet
 from composer.casefile.verify import Problem, read_case_files, verify_case
 from composer.errors import CaseFileError, ComposerError, ModelError
 from composer.portrait import image_sha256
@@ -140,13 +141,21 @@ def reproduce_case(path: Path | str, models_dir: Path | Sequence[Path] | None = 
                    engine_loader: Callable[[Path], Any] = _load_engine,
                    sha_of: Callable[[Path], str] = _bundle_sha,
                    trusted_keys: Optional[Iterable[str]] = None, keys_dir: Path | str | None = None,
-                   settings_from_json: Callable = default_settings_from_json) -> ReproduceReport:
-    """Replay the case at `path`. Raises CaseFileError if its record cannot be read, ModelError if
-    its model is not installed; integrity problems (e.g. an unknown signer) are reported, not raised."""
+                   settings_from_json: Callable = default_settings_from_json,
+                   trust: Optional[TrustSet] = None, unverified: bool = False) -> ReproduceReport:
+    """Replay the case at `path`, after verifying it.
+
+    A case that fails verification (changed, unknown signer, ...) is refused with CaseFileError
+    unless `unverified`; even then its record must pass the schema (composer/casefile/schema.py),
+    whose bounds cap the work (steps, candidates, optimisation steps) a replay can be asked to do,
+    and the integrity problems are reported with the result. ModelError if the model is not installed."""
     path = Path(path)
-    check = verify_case(path, trusted_keys=trusted_keys, keys_dir=keys_dir)
+    check = verify_case(path, trusted_keys=trusted_keys, keys_dir=keys_dir, trust=trust)
     if check.record is None:
         raise CaseFileError("cannot reproduce: " + " ".join(p.message for p in check.problems))
+    if check.problems and not unverified:
+        raise CaseFileError("cannot reproduce a case that failed verification (use --unverified to replay it "
+                            "anyway, for investigation only): " + " ".join(p.message for p in check.problems))
     record, files = check.record, read_case_files(path)
     dirs = default_models_dirs() if models_dir is None else (
         [Path(models_dir)] if isinstance(models_dir, (str, Path)) else [Path(d) for d in models_dir])
@@ -155,10 +164,13 @@ def reproduce_case(path: Path | str, models_dir: Path | Sequence[Path] | None = 
     engine = engine_loader(model_path)
     if getattr(engine, "sha256", sha) != sha:
         raise ModelError(f"{model_path} loaded as model {engine.sha256}, not {sha}.")
+    if record["model"].get("stages") and hasattr(engine, "with_stages"):   # refiner on, or the bicubic opt-out
+        engine = engine.with_stages(record["model"]["stages"])
     pixels = {}
     for group in ("masks", "references"):
         for s, name in record["files"][group].items():
-            pixels[s] = decode_png(files[name], what=name)[0]
+            if name in files:   # verify checked their sizes from the PNG header before decoding
+                pixels[s] = decode_png(files[name], what=name)[0]
     done: dict[int, Replayed] = {}
     final_sha, checked, matched, diff = record["final"]["sha256"], 0, 0, None
     for step in record["steps"]:
@@ -166,6 +178,11 @@ def reproduce_case(path: Path | str, models_dir: Path | Sequence[Path] | None = 
             done[step["id"]] = replay_step(engine, step, pixels, done, settings_from_json)
         except ComposerError as e:
             diff = Difference(step["id"], step["kind"], None, f"cannot be replayed: {e}")
+            break
+        except (ValueError, TypeError, KeyError, IndexError, OverflowError) as e:
+            # the schema should have refused such a record; never crash on one it let through
+            diff = Difference(step["id"], step["kind"], None, f"cannot be replayed: its inputs are invalid "
+                                                              f"({type(e).__name__}: {str(e)[:200]})")
             break
         diff, n = _compare(step, done[step["id"]], files, final_sha)
         checked += n

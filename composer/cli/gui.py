@@ -1,25 +1,101 @@
-"""`composer gui`: open the Composer window (PyQt5 is imported only when it runs)."""
+"""`composer gui`: open the Composer window (PyQt5 is imported only when it runs).
+
+Before Qt starts, the command checks that there is a display to open the window on and says how to
+get one; Qt would otherwise abort the process (SIGABRT) with its raw plugin text. It also gives Qt a
+private runtime folder when the session has none ("QStandardPaths: XDG_RUNTIME_DIR not set").
+"""
 from __future__ import annotations
 
 import argparse
+import os
+import sys
+import tempfile
 from pathlib import Path
 
 DEVICES = ("auto", "cpu", "cuda")
+
+NO_DISPLAY = ("no display to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is set). Run "
+              "`composer gui` in a desktop session, over `ssh -X`, or on a headless server under a virtual "
+              "display: `xvfb-run composer gui` (apt-get install xvfb); QT_QPA_PLATFORM=offscreen runs it "
+              "without any window (tests, screenshots). The command-line tools (generate, case, verify) "
+              "need no display.")
 
 
 def register(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("gui", help="open the Composer window",
                               description="Open the Composer window. The model loads in the "
-                                          "background; the window is usable meanwhile.")
+                                          "background; the window is usable meanwhile. Needs a display "
+                                          "(DISPLAY or WAYLAND_DISPLAY), or QT_QPA_PLATFORM=offscreen.")
     p.add_argument("--model", type=Path, default=None,
-                   help="model bundle to load (default: the shipped model in models/)")
+                   help="model bundle folder to load (default: the shipped model in models/)")
     p.add_argument("--device", choices=DEVICES, default=None,
                    help="where to run the model (default: the last choice, else auto)")
     p.set_defaults(func=run)
     return p
 
 
+def ensure_runtime_dir() -> None:
+    """Set XDG_RUNTIME_DIR to a private folder (0700, under the temp dir) when the session has none."""
+    if os.environ.get("XDG_RUNTIME_DIR"):
+        return
+    path = Path(tempfile.gettempdir()) / f"composer-runtime-{os.getuid()}"
+    try:
+        path.mkdir(mode=0o700, exist_ok=True)
+        st = os.lstat(path)
+        if st.st_uid != os.getuid() or (st.st_mode & 0o777) != 0o700 or not path.is_dir() or path.is_symlink():
+            path = Path(tempfile.mkdtemp(prefix="composer-runtime-"))   # someone else's: a fresh one (0700)
+    except OSError:
+        return   # Qt falls back to its own default and says so; nothing worse
+    os.environ["XDG_RUNTIME_DIR"] = str(path)
+
+
+def display_problem(env=os.environ) -> str | None:
+    """Why Qt could not open a window here, or None."""
+    if env.get("QT_QPA_PLATFORM") or env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"):
+        return None
+    return NO_DISPLAY
+
+
+def _install_fatal_handler() -> None:
+    """Turn Qt's fatal start-up errors (no usable platform plugin, missing xcb libraries, a display that
+    does not answer) into one line and exit 2, instead of SIGABRT after the raw plugin text."""
+    from PyQt5.QtCore import QtFatalMsg, qInstallMessageHandler
+
+    from composer.cli.validate import safe
+
+    held: list[str] = []
+
+    def handler(kind, _context, message):
+        if kind == QtFatalMsg:
+            detail = " ".join(" ".join(held[-2:] + [message]).split())[:300]
+            shown = ", ".join(f"{k}={os.environ[k]}" for k in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+                              if os.environ.get(k))
+            sys.stderr.write(safe(
+                f"error: the window cannot open ({shown or 'no display set'}): check that the display is "
+                "running and reachable, install the system libraries the Qt window needs (README, 'Install "
+                "and run'), or run under xvfb-run; QT_QPA_PLATFORM=offscreen runs without a window. "
+                f"Qt said: {detail}") + "\n")
+            sys.stderr.flush()
+            os._exit(2)
+        if message.startswith(("qt.qpa", "Could not", "QStandardPaths")) or "plugin" in message:
+            held.append(message)    # shown only if start-up fails
+            del held[:-20]
+            return
+        sys.stderr.write(message + "\n")
+
+    qInstallMessageHandler(handler)
+
+
 def run(args: argparse.Namespace) -> int:
+    from composer.cli.validate import check_model_arg
+    from composer.errors import ComposerError
+
+    problem = display_problem()
+    if problem:
+        raise ComposerError(problem)
+    check_model_arg(args.model)
+    ensure_runtime_dir()
+    _install_fatal_handler()
     from composer.gui.app import run as run_gui
 
     return run_gui([], model=args.model, device=args.device)

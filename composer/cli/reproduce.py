@@ -13,19 +13,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--models", action="append", default=None, metavar="DIR",
                    help="folder to search for model bundles (repeatable; default: $COMPOSER_MODELS, models/)")
     p.add_argument("--trust", action="append", default=[], metavar="KEYFILE",
-                   help="also trust the signer whose public key is in KEYFILE")
+                   help="accept only a case signed by the public key in KEYFILE (repeatable; the local key "
+                        "and trusted_keys/ are then not trusted)")
+    p.add_argument("--unverified", action="store_true",
+                   help="replay even a case that fails verification (for investigation; the report says so)")
     p.add_argument("--keys-dir", default=None, help="folder of this workstation's keys (default: user config)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from composer.casefile.reproduce import reproduce_case
-    from composer.casefile.signing import trusted_fingerprints
+    from composer.casefile.signing import local_trust, pinned_trust
     from composer.errors import ComposerError
 
     try:
-        trusted = trusted_fingerprints(args.keys_dir, args.trust)
-        report = reproduce_case(args.case, args.models, trusted_keys=trusted)
+        trust = pinned_trust(args.trust) if args.trust else local_trust(args.keys_dir)
+        report = reproduce_case(args.case, args.models, trust=trust, unverified=args.unverified)
     except ComposerError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -15,6 +15,13 @@ With `settings.window` (and no caption term) the losses only need the locked are
 runs on the window around it (`Generator.window`, exactly the crop of the full image) and the
 features are taken on that window of both images: two to three times faster for one region. The
 final candidates are always rendered whole.
+
+With a refiner after the generator (`upscale`, e.g. Engine.upscale), the reference and the mask are
+at the output size (2× the generator's): z is still optimised through the generator alone, at its
+size, against the reference downsampled with PIL LANCZOS (the resize of the generator's training
+data) and the mask area-averaged 2×2; the final candidates go through `upscale` and the
+reference's locked pixels are pasted back at the output size.
+
 Grad/autocast modes are entered only around computations, never across a `yield`, so a caller
 that stops iterating (or closes the iterator) leaves no state behind.
 """
@@ -60,6 +67,22 @@ def lock_window(mask: np.ndarray, multiple: int) -> tuple[int, int, int, int]:
         lo = min(max(0, (lo + hi - span) // 2), size - span)
         box += [lo, lo + span]
     return tuple(box)
+
+
+def _to_generator_size(reference: np.ndarray, mask: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Output-size reference and mask (2S) -> the generator's size S for the optimiser's loss:
+    PIL LANCZOS for the image, the 2×2 mean for the mask."""
+    from PIL import Image
+    ref, m = np.asarray(reference), np.asarray(mask, np.float32)
+    if ref.dtype != np.uint8 or ref.shape != (2 * size, 2 * size, 3):
+        raise ImageError(f"the lock reference must be a {2 * size}×{2 * size} RGB uint8 image (the portrait's "
+                         f"size), got {ref.dtype} {ref.shape}; align the photo to the portrait's framing first.")
+    if m.shape != (2 * size, 2 * size):
+        raise ImageError(f"the lock mask is {m.shape}, expected {2 * size}×{2 * size}; render it at the portrait's size.")
+    small = np.asarray(Image.fromarray(np.ascontiguousarray(ref)).resize((size, size), Image.LANCZOS), dtype=np.uint8)
+    m = np.clip(np.nan_to_num(m), 0.0, 1.0)
+    m_small = m.reshape(size, 2, size, 2).mean(axis=(1, 3), dtype=np.float32)
+    return small, m_small
 
 
 def _crop(t: torch.Tensor, box) -> torch.Tensor:
@@ -156,13 +179,20 @@ def _choose_features(features, discriminator, settings: LockSettings) -> Feature
 
 def lock_optimise(generator, sentence: torch.Tensor, z0, reference: np.ndarray, mask: np.ndarray, *,
                   features: Optional[Callable] = None, discriminator=None,
-                  settings: LockSettings = LockSettings(), preview_every: int = 0) -> Iterator[LockProgress]:
+                  settings: LockSettings = LockSettings(), preview_every: int = 0,
+                  upscale: Optional[Callable] = None) -> Iterator[LockProgress]:
     """Yield a LockProgress per step, then a final one with `done` and the LockResult.
+    With `upscale` (the refiner stage: [B,3,S,S] -> [B,3,2S,2S]) `reference` and `mask` are at 2S.
 
     Pure: the generator/discriminator are used through detached parameter copies and never
     changed. Deterministic on CPU for fixed inputs and settings (`time_budget_s` aside: the result
     records `steps_run`, and steps=steps_run without a budget replays it bit for bit).
     `preview_every` > 0 attaches feather-composited images every that many steps."""
+    out = None      # (reference, mask) at the output size, with a refiner stage
+    if upscale is not None:
+        small_ref, small_mask = _to_generator_size(reference, mask, int(generator.config.image_size))
+        out = (np.asarray(reference, np.uint8), np.clip(np.nan_to_num(np.asarray(mask, np.float32)), 0.0, 1.0))
+        reference, mask = small_ref, small_mask
     z_start, ref_np, mask_np = _inputs(generator, z0, reference, mask)
     device = next(generator.parameters()).device
     sentence = torch.as_tensor(sentence, dtype=torch.float32).to(device).reshape(1, -1)
@@ -197,20 +227,29 @@ def lock_optimise(generator, sentence: torch.Tensor, z0, reference: np.ndarray, 
             if not whole:
                 with torch.no_grad(), _autocast(settings, device):
                     x = frozen_call(generator, "forward", z.detach(), sentence).float()
-            images = [feather_blend(a, ref_np, mask_np) for a in to_uint8(x)]
+            if out is None:
+                images = [feather_blend(a, ref_np, mask_np) for a in to_uint8(x)]
+            else:
+                with torch.no_grad():
+                    images = [feather_blend(a, *out) for a in to_uint8(upscale(x.detach()))]
         yield LockProgress(steps_run, settings.steps, _means(losses), images, False)
         if settings.time_budget_s is not None and time.perf_counter() - start >= settings.time_budget_s:
             break
-    yield _finish(generator, objective, z.detach(), sentence, ref_np, mask_np, settings, steps_run, device, box)
+    yield _finish(generator, objective, z.detach(), sentence, ref_np, mask_np, settings, steps_run, device, box,
+                  upscale, out)
 
 
 def _finish(generator, objective: _Objective, z: torch.Tensor, sentence, ref_np, mask_np,
-            settings: LockSettings, steps_run: int, device, box) -> LockProgress:
+            settings: LockSettings, steps_run: int, device, box, upscale=None, out=None) -> LockProgress:
     with torch.no_grad(), _autocast(settings, device):
         x = frozen_call(generator, "forward", z, sentence).float()
         losses = objective(_crop(x, box), z)
     region = [float(v) for v in losses["region"]]
     order = sorted(range(len(region)), key=lambda i: (region[i], i))
+    if upscale is not None:   # the refiner stage (fp32, outside autocast), paste back at the output size
+        with torch.no_grad():
+            x = upscale(x)
+        ref_np, mask_np = out
     raw = to_uint8(x)
     images = [paste_back(a, ref_np, mask_np, settings.paste_back) for a in raw]
     result = LockResult(z.cpu().numpy().astype(np.float32), images, region, order, steps_run, raw)
@@ -219,9 +258,9 @@ def _finish(generator, objective: _Objective, z: torch.Tensor, sentence, ref_np,
 
 def resynthesise(generator, sentence: torch.Tensor, z0, reference: np.ndarray, mask: np.ndarray, *,
                  discriminator=None, settings: LockSettings = LockSettings(),
-                 preview_every: int = 0) -> Iterator[LockProgress]:
+                 preview_every: int = 0, upscale: Optional[Callable] = None) -> Iterator[LockProgress]:
     """Keep the reference's locked pixels, re-synthesise the rest: the Engine's entry point.
     Optimises (features from `settings.features`), pastes the locked pixels back
     (`settings.paste_back`) and ends with a LockProgress whose `.result` holds the composites."""
     return lock_optimise(generator, sentence, z0, reference, mask, discriminator=discriminator,
-                         settings=settings, preview_every=preview_every)
+                         settings=settings, preview_every=preview_every, upscale=upscale)

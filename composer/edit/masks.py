@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping, Optional, Sequence
 
 import cv2
 import numpy as np
 
-from composer.edit.regions import REGIONS, check_names
+from composer.edit.regions import REGIONS, check_names, refine_offsets
 
 
 @dataclass(frozen=True)
@@ -81,9 +80,6 @@ class LockMask:
         if any(s.radius <= 0 for s in self.strokes):
             raise ValueError("stroke radii must be positive")
 
-    def with_strokes(self, strokes: Sequence[Stroke]) -> "LockMask":
-        return LockMask(self.regions, self.strokes + tuple(strokes), self.feather, self.offsets)
-
     def hard(self, size: int) -> np.ndarray:
         """The 0/1 mask before feathering."""
         out = np.zeros((size, size), np.float32)
@@ -114,6 +110,13 @@ class LockMask:
                    float(d.get("feather", 0.02)), {k: tuple(v) for k, v in d.get("offsets", {}).items()})
 
 
+def region_mask(name: str, size: int, image: Optional[np.ndarray] = None, feather: float = 0.02) -> np.ndarray:
+    """Feathered float32 size×size mask of a preset (1 = lock), refined by detections on `image`.
+    `name` may combine presets with '+' (e.g. "eyes+mouth")."""
+    names = check_names(tuple(n.strip() for n in name.split("+")))
+    return LockMask(regions=names, feather=feather, offsets=refine_offsets(image)).render(size)
+
+
 def mask_png(mask: np.ndarray) -> bytes:
     """8-bit greyscale PNG of a float mask (0 → 0, 1 → 255), for the case file."""
     from PIL import Image
@@ -126,8 +129,3 @@ def mask_png(mask: np.ndarray) -> bytes:
     Image.fromarray(u8, mode="L").save(buf, format="PNG")
     return buf.getvalue()
 
-
-def save_mask_png(mask: np.ndarray, path: Path) -> Path:
-    path = Path(path)
-    path.write_bytes(mask_png(mask))
-    return path

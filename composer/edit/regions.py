@@ -128,11 +128,3 @@ def check_names(names: Sequence[str]) -> tuple[str, ...]:
         raise ValueError(f"unknown region(s) {bad}; choose from {', '.join(REGIONS)}")
     return tuple(names)
 
-
-def region_mask(name: str, size: int, image: Optional[np.ndarray] = None, feather: float = 0.02) -> np.ndarray:
-    """Feathered float32 size×size mask of a preset (1 = lock), refined by detections on `image`.
-    `name` may combine presets with '+' (e.g. "eyes+mouth")."""
-    from composer.edit.masks import LockMask
-
-    names = check_names(tuple(n.strip() for n in name.split("+")))
-    return LockMask(regions=names, feather=feather, offsets=refine_offsets(image)).render(size)

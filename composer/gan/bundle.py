@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -17,12 +15,14 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from composer.atomic import atomic_write_text
 from composer.errors import ModelError
 from composer.gan.config import ModelConfig
 from composer.gan.discriminator import Discriminator
+from composer.gan.encoder import TextEncoder
 from composer.gan.generator import Generator
-from composer.text.encoder import TextEncoder
-from composer.text.vocab import Vocabulary
+from composer.gan.refiner import Refiner, RefinerConfig
+from composer.gan.vocab import Vocabulary
 
 FORMAT_VERSION = 1
 MANIFEST = "model.json"
@@ -41,6 +41,7 @@ class LoadedModel:
     name: str
     path: Path
     meta: dict = field(default_factory=dict)
+    refiner: Optional[Refiner] = None      # the 2× refiner when model.json lists one (files["refiner"])
 
     @property
     def label_names(self) -> tuple[str, ...]:
@@ -114,10 +115,7 @@ def save_bundle(path: Path, config: ModelConfig, modules: dict[str, torch.nn.Mod
     manifest = {"format_version": FORMAT_VERSION, "name": meta.get("name", path.name),
                 "config": config.to_json(), "vocab": vocab.to_json(), "files": files,
                 **{k: v for k, v in meta.items() if k != "name"}}
-    fd, tmp = tempfile.mkstemp(dir=path, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(manifest, f, indent=1, sort_keys=True)
-    os.replace(tmp, path / MANIFEST)
+    atomic_write_text(path / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True), overwrite=True)
     return bundle_sha256(path)
 
 
@@ -167,5 +165,19 @@ def load_bundle(path: Path, device: torch.device | str = "cpu", need_discriminat
         _load_part(path, files["discriminator"], disc, device)
     elif need_discriminator:
         raise ModelError(f"{path} has no discriminator weights, which this feature needs.")
+    refiner = None
+    if "refiner" in files:   # a 2× refiner after the generator (composer train-refiner --attach-to)
+        try:
+            rcfg = RefinerConfig.from_json(manifest["refiner"]["config"])
+        except (KeyError, TypeError, ValueError) as e:
+            raise ModelError(f"{path / MANIFEST}: bad refiner config ({e}). Reinstall the bundle.") from e
+        if rcfg.in_size != config.image_size:
+            raise ModelError(f"{path / MANIFEST}: the refiner takes {rcfg.in_size} px images but the generator "
+                             f"draws {config.image_size} px. Attach a refiner trained for this generator.")
+        refiner = Refiner(rcfg)
+        _load_part(path, files["refiner"], refiner, device)
+        if device.type == "cpu":   # the engine feeds it channels_last on the CPU: ~20 % faster, same bits
+            refiner.to(memory_format=torch.channels_last)
     meta = {k: v for k, v in manifest.items() if k not in ("config", "vocab", "files")}
-    return LoadedModel(config, gen, enc, disc, vocab, bundle_sha256(path), manifest.get("name", path.name), path, meta)
+    return LoadedModel(config, gen, enc, disc, vocab, bundle_sha256(path), manifest.get("name", path.name), path, meta,
+                       refiner)

@@ -34,6 +34,9 @@ SPECS = {
     "zoom_out": ("&View", "Zoom &out", "Ctrl+-", ""),
     "zoom_fit": ("&View", "&Fit", "Ctrl+0", ""),
     "reload": ("&Model", "&Reload model", "Ctrl+Shift+R", "Load the model again"),
+    "refiner": ("&Model", "Use the 2× &refiner", "", "Render through the refiner after the generator; off shows "
+                "the generator's raw output, bicubic-upscaled (reloads the model; starts a new session's steps "
+                "with that choice)"),
     "about": ("&Help", "&About Composer", "F1", "Model, SHA-256 and device"),
 }
 TOOLBAR = ("generate", "evolve", "resynthesise", "undo", "redo", "witness", "export")
@@ -69,6 +72,7 @@ def build_actions(window: QMainWindow) -> Actions:
         menus[menu].addAction(action)
         by_name[name] = action
     by_name["witness_portrait"].setCheckable(True)
+    by_name["refiner"].setCheckable(True)
 
     counts_menu = menus["&View"].addMenu("&Candidates")
     count_group = QActionGroup(window)

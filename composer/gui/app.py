@@ -15,7 +15,8 @@ from PyQt5.QtCore import QCoreApplication, Qt
 from PyQt5.QtWidgets import QApplication
 
 from composer.edit.align import align_by_eyes, align_photo, load_image
-from composer.edit.regions import REGIONS, region_mask
+from composer.edit.masks import region_mask
+from composer.edit.regions import REGIONS
 from composer.gui.controller import EngineLoader, Studio
 from composer.gui.dialogs import Dialogs
 from composer.gui.export_dialog import ExportDialog
@@ -29,15 +30,18 @@ from composer.text.schema import load_schema
 STYLE = Path(__file__).resolve().parents[2] / "resources" / "style.qss"
 
 
-def load_engine(path: Optional[Path], device: str):
-    """Engine.load on the worker thread; a CUDA request without a GPU falls back to the CPU."""
+def load_engine(path: Optional[Path], device: str, refine: Optional[bool] = None):
+    """Engine.load on the worker thread; a CUDA request without a GPU falls back to the CPU.
+    `refine` (default: the saved "Use the 2× refiner" setting) is the refiner opt-out."""
     import torch
 
     from composer.engine import Engine
 
     if device == "cuda" and not torch.cuda.is_available():
         device = "cpu"
-    return Engine.load(path, device=device)
+    if refine is None:
+        refine = SettingsStore().load().refiner
+    return Engine.load(path, device=device, refine=refine)
 
 
 def region_parts():
@@ -48,7 +52,7 @@ def region_parts():
 def export_with(studio: Studio, window: MainWindow) -> bool:
     """Run the export dialog for the studio's session; True if a case file was written."""
     from composer.casefile.export import export_case
-    from composer.gui.report_pdf import render_pdf
+    from composer.casefile.report_pdf import render_pdf
 
     if studio.engine is None:
         window.dialogs.error("Export needs the model", "Load the model first: the case file "

@@ -1,9 +1,10 @@
-"""Studio: runs engine work off the GUI thread and records every step in the session.
+"""Studio: runs the session's operations off the GUI thread.
 
-The widgets report intent; the Studio turns it into Engine calls on a `JobRunner`,
-records the outcome in the Qt-free session (which owns history, undo and autosave)
-and emits `changed` so the window redraws from `view()`. It never blocks the GUI
-thread, and a failing job becomes an `error` message, never a crash.
+The widgets report intent; the Studio turns it into an operation of `composer.operations`
+(the same ones the headless builder and `composer reproduce` run), runs it on a `JobRunner`
+(progress and cancel), has it record its step in the Qt-free session (which owns history,
+undo and autosave) and emits `changed` so the window redraws from `view()`. It never blocks
+the GUI thread, and a failing job becomes an `error` message, never a crash.
 """
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from composer.errors import ComposerError, DescriptionError
 from composer.gui.domain import Description, LockSettings
 from composer.gui.view_state import ViewState, view_of
 from composer.gui.workers import JobContext, JobRunner
+from composer.operations import (Describe, Evolve, Generate, GoTo, ImportReference, Lock, Pick, Redo,
+                                 Resynthesise, Undo, perform, run_to_end)
 from composer.session import description_json
 
 EngineLoader = Callable[[Optional[Path], str], object]
@@ -60,7 +63,7 @@ class Studio(QObject):
         self.jobs.cancelled.connect(lambda _rid: self.message.emit("Cancelled."))
         self.jobs.finished.connect(self._on_job_finished)
         self.jobs.progress.connect(self._on_job_progress)
-        self._pending: Optional[tuple] = None   # (request id, record callback, start time)
+        self._pending: Optional[tuple] = None   # (request id, operation, session, start time)
         self._exported_steps = 0
         self.loading.finished.connect(self._on_loaded)
         self.loading.failed.connect(lambda _rid, msg: self.model_failed.emit(msg))
@@ -98,7 +101,7 @@ class Studio(QObject):
         if self._description is None:
             return
         if description_json(self._description) != self.session.description:
-            self.session.record_describe(self._description, self._interpretation)
+            perform(Describe(self._description, self._interpretation), self.engine, self.session)
 
     def _ready(self) -> bool:
         if self.engine is None:
@@ -118,9 +121,7 @@ class Studio(QObject):
             return None
         seed = new_seed() if seed is None else seed
         self._record_description()
-        engine, session = self.engine, self.session
-        return self._submit("Generating", lambda ctx: engine.candidates(caption, n, seed),
-                            lambda out, t: session.record_generate(caption, n, seed, out, t))
+        return self._submit("Generating", Generate(caption, n, seed))
 
     def evolve(self, n: int, strength: float, seed: Optional[int] = None) -> Optional[int]:
         """`n` variations around the portrait on the canvas."""
@@ -131,21 +132,18 @@ class Studio(QObject):
             self.error.emit("Pick a candidate first: 'More like this' varies the picked face.")
             return None
         seed = new_seed() if seed is None else seed
-        caption, z = portrait.caption, np.array(portrait.z)
-        engine, session = self.engine, self.session
-        return self._submit("Varying", lambda ctx: engine.evolve(caption, z, n, seed, strength),
-                            lambda out, t: session.record_evolve(caption, z, n, seed, strength, out, t))
+        return self._submit("Varying", Evolve(portrait.caption, np.array(portrait.z), n, seed, strength))
 
     def pick(self, index: int) -> None:
         view = self.view()
         if not 0 <= index < len(view.candidates):
             return
-        self.session.record_pick(index)
+        perform(Pick(index), self.engine, self.session)
         self.changed.emit()
 
     def import_reference(self, source: str, image: np.ndarray) -> None:
         """Use an (already aligned, model-size) photo as the lock reference."""
-        self.session.record_import_reference(image, source)
+        perform(ImportReference(image, source), self.engine, self.session)
         self.message.emit(f"Locked regions will now come from {Path(source).name}.")
         self.changed.emit()
 
@@ -161,25 +159,11 @@ class Studio(QObject):
         if not np.asarray(mask).any():
             self.error.emit("Nothing is locked: toggle a region or paint with the brush first.")
             return None
-        caption, z0 = view.portrait.caption, np.array(view.portrait.z)
-        lock = self.session.record_lock(mask, regions, mask_record)
+        lock = perform(Lock(mask, regions, mask_record), self.engine, self.session)
         self.changed.emit()
-        exact_mask = self.session.lock_mask(lock.id)   # what replay will see (8-bit quantised)
-        mask_sha, ref_sha = lock.inputs["mask_sha256"], view.reference_sha256
-        reference, engine, session = np.array(view.reference), self.engine, self.session
-
-        def job(ctx: JobContext):
-            result = None
-            for p in engine.resynthesise(caption, z0, reference, exact_mask, settings):
-                ctx.progress((p.step, p.total))
-                ctx.check()
-                result = p.result if p.done else result
-            if result is None:
-                raise ComposerError("The lock optimiser stopped without a result; try again.")
-            return result
-
-        return self._submit("Re-synthesising", job, lambda result, t: session.record_resynthesise(
-            caption, z0, ref_sha, mask_sha, settings, result, t))
+        return self._submit("Re-synthesising", Resynthesise(view.portrait.caption, np.array(view.portrait.z),
+                                                            view.reference_sha256, lock.inputs["mask_sha256"],
+                                                            settings))
 
     def cancel(self) -> None:
         self.jobs.cancel()
@@ -187,17 +171,17 @@ class Studio(QObject):
     # -- history ------------------------------------------------------------------
     def undo(self) -> None:
         if self.session.can_undo:
-            self.session.undo()
+            perform(Undo(), self.engine, self.session)
             self._moved()
 
     def redo(self) -> None:
         if self.session.can_redo:
-            self.session.redo()
+            perform(Redo(), self.engine, self.session)
             self._moved()
 
     def go_to(self, step_id: Optional[int]) -> None:
         """Make `step_id` current (None = before the first step); the next action branches."""
-        self.session.goto(step_id)
+        perform(GoTo(step_id), self.engine, self.session)
         self._moved()
 
     def _moved(self) -> None:
@@ -220,19 +204,28 @@ class Studio(QObject):
         self._exported_steps = len(self.session.steps)
 
     # -- internals ----------------------------------------------------------------
-    def _submit(self, label: str, fn, record: Callable[[object, float], object]) -> int:
-        """Run `fn` in the worker; when it succeeds, `record(result, seconds)` in the session."""
-        rid = self.jobs.submit(label, fn)
-        self._pending = (rid, record, time.perf_counter())
+    def _submit(self, label: str, operation) -> int:
+        """Run `operation` in the worker (its progress shown, cancellable); when it succeeds, it
+        records its step in the session, here on the GUI thread."""
+        engine, session = self.engine, self.session
+
+        def job(ctx: JobContext):
+            def on_progress(p) -> None:
+                ctx.progress((p.step, p.total))
+                ctx.check()
+            return run_to_end(operation.run(engine, session), on_progress)
+
+        rid = self.jobs.submit(label, job)
+        self._pending = (rid, operation, session, time.perf_counter())
         return rid
 
     def _on_job_finished(self, rid: int, result) -> None:
         if self._pending is None or self._pending[0] != rid:
             return
-        _, record, started = self._pending
+        _, operation, session, started = self._pending
         self._pending = None
         try:
-            record(result, time.perf_counter() - started)
+            operation.record(session, result, time.perf_counter() - started)
         except Exception as exc:  # noqa: BLE001 - a bad result must not take the window down
             self.error.emit(f"Could not record the result: {exc}")
         self.changed.emit()

@@ -27,15 +27,5 @@ def to_pixmap(image: np.ndarray) -> QPixmap:
     return QPixmap.fromImage(to_qimage(image))
 
 
-def mask_overlay(mask: np.ndarray, rgba: tuple[int, int, int, int]) -> QImage:
-    """Float mask H×W in [0,1] -> premultiplied-free ARGB image tinted with `rgba`."""
-    m = np.clip(np.asarray(mask, dtype=np.float32), 0.0, 1.0)
-    h, w = m.shape
-    out = np.empty((h, w, 4), dtype=np.uint8)
-    out[..., 0], out[..., 1], out[..., 2] = rgba[0], rgba[1], rgba[2]
-    out[..., 3] = np.round(m * rgba[3]).astype(np.uint8)
-    return QImage(out.data, w, h, 4 * w, QImage.Format_RGBA8888).copy()
-
-
 def thumbnail(image: np.ndarray, size: int) -> QPixmap:
     return to_pixmap(image).scaled(size, size, Qt.KeepAspectRatio, Qt.SmoothTransformation)

@@ -13,7 +13,7 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 from PyQt5.QtCore import Qt
-from PyQt5.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QSplitter, QVBoxLayout, QWidget
+from PyQt5.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from composer.errors import ComposerError
 from composer.gui.actions import Actions, build_actions
@@ -27,6 +27,8 @@ from composer.gui.widgets.canvas import PortraitCanvas
 from composer.gui.widgets.description_panel import DescriptionPanel
 from composer.gui.widgets.history_panel import HistoryPanel
 from composer.gui.widgets.lock_tools import LockTools
+from composer.gui.widgets.hand_tools import HandTools
+from composer.gui.hand_controller import HandController
 from composer.gui.widgets.status_bar import StatusBar
 from composer.gui.widgets.witness_view import WitnessView
 
@@ -69,6 +71,7 @@ class MainWindow(QMainWindow):
         self.grid = CandidateGrid(self.settings.n_candidates)
         self.grid.set_strength(self.settings.evolve_strength)
         self.lock_tools = LockTools(parts.regions)
+        self.hand_tools = HandTools()      # marks, feature shape, holistic sliders (composer/gui/hand_controller.py)
         self.canvas = PortraitCanvas(self.lock_tools.colours)
         self.history = HistoryPanel()
         self.witness = WitnessView()
@@ -86,7 +89,11 @@ class MainWindow(QMainWindow):
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.addWidget(self.canvas, 1)
-        rl.addWidget(self.lock_tools)
+        self.tool_tabs = QTabWidget()
+        self.tool_tabs.setObjectName("toolTabs")
+        self.tool_tabs.addTab(self.lock_tools, "Lock")
+        self.tool_tabs.addTab(self.hand_tools, "Hand")
+        rl.addWidget(self.tool_tabs)
         splitter = QSplitter(Qt.Horizontal)
         splitter.setObjectName("mainSplitter")
         for w in (self.description, self.grid, right):
@@ -117,6 +124,7 @@ class MainWindow(QMainWindow):
         self.history.step_activated.connect(s.go_to)
         self.status.cancel_button.clicked.connect(s.cancel)
         s.changed.connect(self.refresh)
+        self.hand = HandController(self, self.hand_tools)    # after refresh: it draws the hand-edited portrait
         s.moved.connect(self._show_session_description)
         s.busy.connect(lambda label: self.status.set_busy(label))
         s.progress.connect(lambda step, total: self.status.set_busy(
@@ -143,6 +151,8 @@ class MainWindow(QMainWindow):
         for device, action in a.devices.items():
             action.setChecked(device == self.settings.device)
             action.triggered.connect(lambda _c, d=device: self.set_device(d))
+        a["refiner"].setChecked(self.settings.refiner)
+        a["refiner"].triggered.connect(self.set_refiner)
 
     def _restore(self) -> None:
         geometry, state = self.store.geometry(), self.store.window_state()
@@ -282,6 +292,12 @@ class MainWindow(QMainWindow):
         self.actions.devices[device].setChecked(True)
         if reload:
             self.load_model()
+
+    def set_refiner(self, on: bool) -> None:
+        """The refiner opt-out: remember it and reload the model with it (the case record names
+        the stages, so reproduce renders the same way)."""
+        self._save_settings(self.settings.with_(refiner=bool(on)))
+        self.load_model()
 
     def show_witness(self) -> None:
         self._update_witness()

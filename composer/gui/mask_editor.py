@@ -4,7 +4,7 @@ Qt-free so it can be tested and recorded as data. The lock mask is
 `clip(union of active region masks + painted layer, 0, 1)`, where the painted layer
 is +1 under brush strokes and -1 under eraser strokes (the eraser can cut holes in a
 region preset). Region masks come from an injected `region_mask(name, size)`
-(composer.edit.regions.region_mask in the app), so the GUI never redefines regions.
+(composer.edit.masks.region_mask in the app), so the GUI never redefines regions.
 """
 from __future__ import annotations
 

@@ -24,6 +24,7 @@ class GuiSettings:
     device: str = "auto"
     last_folder: str = ""
     evolve_strength: float = 0.5
+    refiner: bool = True          # render through the bundle's 2× refiner (off: bicubic of G's output)
 
     def with_(self, **changes) -> "GuiSettings":
         return replace(self, **changes)
@@ -62,6 +63,7 @@ class SettingsStore:
             device=device if device in DEVICES else d.device,
             last_folder=folder if folder and Path(folder).is_dir() else "",
             evolve_strength=min(1.0, max(0.0, strength)),
+            refiner=str(self._q.value("model/refiner", "true")).lower() not in ("false", "0"),
         )
 
     def save(self, s: GuiSettings) -> None:
@@ -69,6 +71,7 @@ class SettingsStore:
         self._q.setValue("model/device", s.device)
         self._q.setValue("files/last_folder", s.last_folder)
         self._q.setValue("candidates/evolve_strength", s.evolve_strength)
+        self._q.setValue("model/refiner", "true" if s.refiner else "false")
         self._q.sync()
 
     def geometry(self) -> QByteArray | None:

@@ -20,6 +20,8 @@ from typing import Any, Callable, Optional
 
 from PyQt5.QtCore import QObject, QThread, pyqtSignal
 
+from composer.errors import ComposerError
+
 log = logging.getLogger(__name__)
 
 
@@ -122,7 +124,9 @@ class _WorkerThread(QThread):
             except Cancelled:
                 self.cancelled.emit(job.request_id)
             except Exception as exc:  # noqa: BLE001 - shown to the user, window carries on
-                self.errored.emit(job.request_id, _message(exc), traceback.format_exc())
+                # A user's mistake (ComposerError) is shown in the window only; a bug keeps its traceback.
+                self.errored.emit(job.request_id, _message(exc),
+                                  "" if isinstance(exc, ComposerError) else traceback.format_exc())
             else:
                 self.succeeded.emit(job.request_id, result)
 
@@ -208,7 +212,10 @@ class JobRunner(QObject):
             self.idle.emit()
 
     def _on_errored(self, rid: int, message: str, trace: str) -> None:
-        log.warning("job %d failed: %s\n%s", rid, message, trace)
+        if trace:
+            log.warning("job %d failed: %s\n%s", rid, message, trace)
+        else:
+            log.info("job %d failed: %s", rid, message)
         if self._is_current(rid):
             self._current = None
             self.failed.emit(rid, message)

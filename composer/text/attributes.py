@@ -24,9 +24,6 @@ INDEX: dict[str, int] = {name: i for i, name in enumerate(ATTRIBUTES)}
 # An attribute state: True (present), False (absent), None (unspecified).
 AttributeState = Mapping[str, Optional[bool]]
 
-# Attributes rendered as words about the person ("a young man").
-SUBJECT = ("Male", "Young")
-
 # Phrase alternatives for a present attribute, by caption slot. The first entry is
 # canonical (used when rendering a witness description); the others are the
 # paraphrases the encoder learns.
@@ -90,8 +87,6 @@ NEGATIVE = {
     "Mustache": ("no mustache", "no moustache"),
     "Bald": ("a full head of hair",),
 }
-
-SLOTS = (HAIR_COLOUR, HAIR_TEXTURE, FEATURES, WEARING, EXPRESSION, STYLE)
 
 
 def attribute_vector(state: AttributeState) -> list[float]:

@@ -60,7 +60,8 @@ def _parts(state: A.AttributeState, rng: Optional[random.Random], neg_p: float):
         colour = " and ".join(colours)
         withs.append(" ".join(w for w in (colour, " ".join(textures), "hair") if w))
     withs += [_pick(A.FEATURES[k], rng) for k in A.FEATURES if k in on]
-    if state.get("No_Beard") is False:
+    if state.get("No_Beard") is False and not (state.get("Mustache") or state.get("Goatee")):
+        # CelebA marks a moustache- or goatee-only face No_Beard = 0: name the facial hair as labelled
         withs.append(_pick(A.BEARD, rng))
     wearing = [_pick(A.WEARING[k], rng) for k in A.WEARING if k in on]
     expressions = [_pick(A.EXPRESSION[k], rng) for k in A.EXPRESSION if k in on]

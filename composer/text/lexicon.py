@@ -31,6 +31,7 @@ class Sense:
     """What a phrase means: (attribute, value) effects, the first one primary."""
     effects: tuple[tuple[str, bool], ...]
     negatable: bool = True
+    note: str = ""        # how an approximate reading was made ("salt and pepper" -> Gray_Hair)
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,9 @@ class Lexicon:
     facial_hair_colours: frozenset[Key]  # "grey" in "grey stubble": not Gray_Hair
     facial_hair_nouns: frozenset[str]
     max_len: int
+    correction_cues: frozenset[Key] = frozenset()  # "correction:", "actually", "no wait"
+    doubt_cues: frozenset[Key] = frozenset()       # "not sure", "can't remember": not used
+    measure_units: frozenset[str] = frozenset()    # "six foot", "12 stone": not an age
 
 
 def normalise(word: str) -> str:
@@ -70,24 +74,27 @@ def _spec(spec: str) -> tuple[tuple[str, bool], ...]:
 # (phrases separated by "|", effects: "+Attr" present, "-Attr" absent; first is primary)
 _SENSES: tuple[tuple[str, str], ...] = (
     # hair colour
-    ("blond|blonde|blondish|fair hair|fair haired|fairhaired|golden hair|strawberry blond|"
-     "strawberry blonde|platinum blond|platinum blonde|dirty blond|dirty blonde|sandy hair|"
+    ("blond|blonde|blond hair|blonde hair|blondish|fair hair|fair haired|fairhaired|golden hair|platinum blond|platinum blonde|dirty blond|dirty blonde|sandy hair|"
      "sandy haired|light hair|light haired|bleached hair|bleach blond|peroxide blonde|"
      "yellow hair|towheaded|blond haired|blonde haired", "+Blond_Hair"),
     ("black hair|black haired|jet black|jet black hair|raven hair|dark hair|dark haired|"
      "very dark hair", "+Black_Hair"),
     ("brown hair|brown haired|brunette|brunet|mousy|mousey|mousy hair|chestnut hair|"
-     "light brown hair|dark brown hair|auburn|auburn hair", "+Brown_Hair"),
-    ("grey|gray|greying|graying|grey haired|gray haired|white hair|white haired|silver hair|"
-     "silver haired|silvery hair|salt and pepper|salt and pepper hair|grizzled|hoary",
-     "+Gray_Hair"),
+     "light brown hair|dark brown hair|mid brown hair|medium brown hair|chestnut|mousy brown hair|"
+     "mousey brown hair|brunette hair", "+Brown_Hair"),
+    ("grey|gray|grey haired|gray haired|grey hair|gray hair|white hair|white haired|silver hair|"
+     "silver haired|silvery hair|snow white hair|white headed|grey headed|"
+     "gray headed|hoary|completely grey|completely gray|all grey|all gray", "+Gray_Hair"),
     # hair texture, bangs, hairline
     ("wavy|wavy hair|curly|curly hair|curls|curly haired|frizzy|frizzy hair|afro|ringlets|"
-     "permed|perm|wavey", "+Wavy_Hair"),
+     "permed|perm|wavey|wavy haired|curley|curly headed|frizzy haired|kinky hair|"
+     "tight curls|loose curls", "+Wavy_Hair"),
     ("straight|straight hair|straight haired|sleek hair|lank hair", "+Straight_Hair"),
     ("bangs|fringe|fringes|fringed|side fringe|side bangs", "+Bangs"),
     ("receding|receding hairline|receding hair|balding|thinning hair|thinning|widow's peak|"
-     "high forehead|going bald|high hairline", "+Receding_Hairline"),
+     "high forehead|going bald|high hairline|thin on top|thinning on top|going thin on top|"
+     "bald patch|bald spot|balding on top|recedin|reciding|receeding|going a bit bald|"
+     "losing his hair|losing hair|thinning at the front", "+Receding_Hairline"),
     ("bald|bald head|baldy|baldie|shaved head|shaven head|skinhead|no hair|hairless|"
      "bald headed|completely bald", "+Bald"),
     ("full head of hair|thick hair|lots of hair", "-Bald"),
@@ -96,7 +103,8 @@ _SENSES: tuple[tuple[str, str], ...] = (
      "facial hair|scruffy beard", "-No_Beard"),
     ("goatee|goatee beard|goatie|chin beard|soul patch|van dyke", "+Goatee -No_Beard"),
     ("moustache|mustache|moustached|mustached|mustachioed|tache|handlebar moustache|"
-     "handlebar mustache|pencil moustache|pencil mustache", "+Mustache -No_Beard"),
+     "handlebar mustache|pencil moustache|pencil mustache|tash|tache|mustash|mustashe|"
+     "moustash|mustache and beard|walrus moustache|walrus mustache", "+Mustache -No_Beard"),
     ("stubble|stubbly|stubbled|five o'clock shadow|5 o'clock shadow|five o clock shadow|"
      "5 o clock shadow|unshaven|unshaved|designer stubble|scruffy", "+5_o_Clock_Shadow -No_Beard"),
     ("sideburns|side burns|sideburn|mutton chops|muttonchops|sideboards|long sideburns",
@@ -132,7 +140,7 @@ _SENSES: tuple[tuple[str, str], ...] = (
     ("mouth closed|closed mouth|lips closed|lips together|tight lipped", "-Mouth_Slightly_Open"),
     # face, skin
     ("oval face|oval|oval shaped face|oval shaped|egg shaped face", "+Oval_Face"),
-    ("round face|round faced|square face|square jaw|square jawed|angular face|strong jaw",
+    ("square face|square jaw|square jawed|angular face|strong jaw",
      "-Oval_Face"),
     ("double chin|double chinned|jowls|jowly|second chin", "+Double_Chin"),
     ("high cheekbones|prominent cheekbones|high cheek bones|sharp cheekbones|"
@@ -199,7 +207,7 @@ _PREDICATIVE = (
     ("eyes", "narrow small puffy baggy squinty"),
     ("eyebrows", "bushy thick arched thin"),
     ("brows", "bushy thick arched thin"),
-    ("face", "oval round chubby thin pale"),
+    ("face", "oval chubby thin pale"),
     ("cheeks", "rosy red chubby"),
     ("skin", "pale tanned"),
     ("mouth", "open closed"),
@@ -224,18 +232,70 @@ FACIAL_HAIR_NOUNS = ("beard bearded stubble stubbly moustache mustache moustache
                      "muttonchops").split()
 FACIAL_HAIR_COLOUR_REASON = ("the colour of a beard, stubble or eyebrows is not a CelebA attribute "
                              "(gray hair means the hair on the head; choose it if the witness says so)")
+# Approximate readings: understood, with a note on how (shown in the report).
+PARTIAL_GREY_NOTE = ("partial greying read as Gray_Hair: CelebA has no partly-grey attribute, only grey "
+                     "hair; set the hair colour dropdown to another colour if that dominates")
+_NOTED: tuple[tuple[str, str, str], ...] = (
+    ("greying|graying|greying hair|graying hair|going grey|going gray|turning grey|turning gray|"
+     "salt and pepper|salt and pepper hair|salt n pepper|pepper and salt|grizzled|greyish|grayish|"
+     "greyish hair|grayish hair|grey streaked|streaked with grey|mostly grey|mostly gray",
+     "+Gray_Hair", PARTIAL_GREY_NOTE),
+    ("strawberry blond|strawberry blonde", "+Blond_Hair",
+     "strawberry blond read as Blond_Hair: CelebA has no red hair attribute"),
+)
+HAIR_LENGTH_REASON = ("hair length and style are not CelebA attributes (it has only hair colour, "
+                      "wavy/straight, bangs, receding hairline and bald); nothing is set")
+RED_HAIR = ("red hair|red haired|ginger|ginger hair|ginger haired|gingery|redhead|redheaded|red head|"
+            "copper hair|copper haired|coppery hair|orange hair|auburn|auburn hair|auburn haired|"
+            "reddish hair|reddish brown hair|red brown hair|titian|titian hair|carrot top|"
+            "carrot topped|red headed|gingerish")
+RED_HAIR_REASON = ("CelebA has no red hair attribute, so nothing is set: the nearest is Brown_Hair "
+                   "(auburn, dark red) or Blond_Hair (light ginger); choose one in the hair colour "
+                   "dropdown if it is close enough")
+_GREY_WORDS = "grey gray greying graying going_grey going_gray turning_grey turning_gray silver white".split()
+_PLACES = "sides side temples edges ears back".split()
+PARTIAL_GREY = "|".join(
+    [f"{g.replace('_', ' ')} {p} {w} {pl}" for g in _GREY_WORDS for p in ("at", "round", "around", "on", "by", "over")
+     for w in ("the", "his", "her") for pl in _PLACES]
+    + [f"{g} {pl}" for g in ("grey", "gray", "greying", "graying", "silver", "white", "grey flecked")
+       for pl in ("temples", "sides", "flecks", "streaks", "patches")]
+    + [f"{q} of {g}" for q in ("touch", "hint", "tinge", "flecks", "fleck", "streaks", "streak", "bit",
+                               "flash", "smattering", "sprinkling") for g in ("grey", "gray", "white", "silver")]
+    + ["grey at the sides", "greying slightly", "graying slightly", "slightly greying", "slightly graying",
+       "starting to go grey", "starting to go gray", "beginning to go grey", "a few grey hairs",
+       "some grey hairs", "grey hairs", "gray hairs", "greying a bit", "graying a bit"])
+PARTIAL_GREY_REASON = ("partial greying (at the sides or temples, a few grey hairs) is not a CelebA "
+                       "attribute: Gray_Hair means grey or white hair overall, so it is not set; choose "
+                       "Grey in the hair colour dropdown if the grey dominates")
+ROUND_FACE = ("round face|round faced|round shaped face|moon face|moon faced|roundish face|"
+              "face was round|face is round|round full face|round head")
+ROUND_FACE_REASON = ("a round face is not a CelebA attribute (it has Oval_Face and Chubby only): nothing "
+                     "is set; choose Chubby (face shape dropdown) if the face is full, or Oval if it is "
+                     "oval")
+_NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+                 "fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy "
+                 "eighty ninety").split()
 _UNSUPPORTED: tuple[tuple[str, str], ...] = (
     ("|".join(f"{c} eyes|{c} eyed" for c in _EYE_COLOURS),
      "eye colour is not a CelebA attribute"),
     ("short hair|long hair|short haired|long haired|shoulder length hair|shoulder length|"
      "medium length hair|cropped hair|close cropped hair|crew cut|buzz cut|buzzcut|ponytail|"
      "pony tail|bun|braids|plaits|pigtails|dreadlocks|dreads|mohawk|mohican|mullet|cornrows|"
-     "quiff", "hair length and style are not CelebA attributes"),
-    ("red hair|red haired|ginger|ginger hair|redhead|redheaded|copper hair|orange hair",
-     "CelebA has no red hair attribute (choose brown or blond if one is close)"),
+     "quiff|hair scraped back|scraped back|tied back|hair tied back|pulled back|hair pulled back|"
+     "slicked back|slicked back hair|swept back|combed back|spiky hair|spiky|messy hair|greasy hair|"
+     "short back and sides|shaved sides|skin fade|pixie cut|"
+     "bob cut|bob haircut|collar length hair|collar length|chin length hair|down to his shoulders|"
+     "down to her shoulders|past her shoulders|past his shoulders|top knot|man bun|"
+     "shortish hair|longish hair|shortish|longish", HAIR_LENGTH_REASON),
+    (RED_HAIR, RED_HAIR_REASON),
+    (PARTIAL_GREY, PARTIAL_GREY_REASON),
+    (ROUND_FACE, ROUND_FACE_REASON),
+    ("|".join(f"{n} {u}" for n in _NUMBER_WORDS for u in ("foot", "feet", "ft", "stone")) +
+     "|six foot tall|six feet tall|over six foot|under six foot",
+     "height and build are not visible in a face portrait"),
     ("tall|height|medium build|athletic|muscular|build|well built",
      "height and build are not visible in a face portrait"),
-    ("long|short", "length and height are not CelebA attributes"),
+    ("long|short", "length (of the hair or anything else) and height are not CelebA attributes"),
     ("scar|scars|scarred|tattoo|tattoos|tattooed|freckles|freckled|mole|moles|birthmark|acne|"
      "spots|pimples|piercing|piercings|nose ring|nose piercing|lip piercing|eyebrow piercing",
      "scars, tattoos, freckles and piercings are not CelebA attributes; add them by hand"),
@@ -261,9 +321,22 @@ _FILLER = (_BOUNDARIES + " " + _SOFT_BOUNDARIES + " " +
            "looked looking seemed seems appeared appears i me my we our think thought believe "
            "remember saw seen noticed who which or early mid late person suspect individual "
            "someone somebody face hair head eyes eye eyebrows brows nose lips mouth cheeks "
-           "cheek chin jaw skin complexion forehead ears ear neck features expression colour "
+           "going if whether well just um umm erm er uh yeah ok okay hmm cheek chin jaw skin complexion forehead ears ear neck features expression colour "
            "color coloured colored shade type style got sporting than more less much what "
            "would could said say both one add added adding make give put")  # "add glasses", "make him older"
+
+
+# A later statement after one of these corrects an earlier one ("no glasses ... correction: glasses").
+_CORRECTION_CUES = ("correction|corrections|correcting|actually|sorry|no wait|wait|i mean|scratch that|"
+                    "make that|on second thought|on second thoughts|on reflection|come to think of it|"
+                    "i was wrong|i've changed my mind|changed my mind|update|amendment|i meant|"
+                    "let me correct that|now i remember|now i think about it|thinking about it")
+# What the witness is unsure of is reported, not drawn ("not sure if he had glasses").
+_DOUBT_CUES = ("not sure|unsure|not certain|uncertain|can't remember|cant remember|cannot remember|"
+               "don't remember|dont remember|didn't notice|didnt notice|can't recall|cant recall|"
+               "don't recall|dont recall|couldn't say|couldnt say|can't say|cant say|don't know|"
+               "dont know|couldn't tell|couldnt tell|can't be sure|cant be sure|couldn't see|"
+               "couldnt see|didn't see|didnt see|not 100 percent|not a hundred percent")
 
 
 def _entries(table: Iterable[tuple[str, str]], negatable: bool):
@@ -274,10 +347,12 @@ def _entries(table: Iterable[tuple[str, str]], negatable: bool):
 
 
 def build_lexicon(senses_table=_SENSES, person_table=_PERSON,
-                  unsupported_table=_UNSUPPORTED) -> Lexicon:
+                  unsupported_table=_UNSUPPORTED, noted_table=_NOTED) -> Lexicon:
     """Assemble and check the tables; raises ValueError on an inconsistent table."""
     senses: dict[Key, Sense] = {}
-    for key, sense in [*_entries(senses_table, True), *_entries(person_table, False)]:
+    noted = [(phrase_key(p), Sense(_spec(spec), True, note))
+             for phrases, spec, note in noted_table for p in phrases.split("|")]
+    for key, sense in [*_entries(senses_table, True), *noted, *_entries(person_table, False)]:
         for name, _ in sense.effects:
             if name not in ATTRIBUTES or name in _NOT_OFFERED:
                 raise ValueError(f"lexicon phrase {' '.join(key)!r}: bad attribute {name!r}")
@@ -303,8 +378,13 @@ def build_lexicon(senses_table=_SENSES, person_table=_PERSON,
         senses=MappingProxyType(senses), unsupported=MappingProxyType(unsupported),
         negations=words(_NEGATIONS), filler=words(_FILLER), boundaries=words(_BOUNDARIES),
         soft_boundaries=words(_SOFT_BOUNDARIES),
-        age_units=words("years year yrs yr yo ish"),
-        age_prefixes=words("aged age about around roughly approximately approx circa maybe perhaps"),
+        age_units=words("years year yrs yr yo ish something odd"),
+        age_prefixes=words("aged age about around roughly approximately approx circa maybe perhaps "
+                           "possibly probably nearly almost over under pushing"),
+        correction_cues=frozenset(phrase_key(c) for c in _CORRECTION_CUES.split("|")),
+        doubt_cues=frozenset(phrase_key(c) for c in _DOUBT_CUES.split("|")),
+        measure_units=words("foot feet ft inches inch cm centimetres centimeters metres meters "
+                            "stone st kg kilos pounds lbs lb yards"),
         facial_hair_colours=frozenset(phrase_key(c) for c in FACIAL_HAIR_COLOURS),
         facial_hair_nouns=words(" ".join(FACIAL_HAIR_NOUNS)),
         max_len=max(len(k) for k in [*senses, *unsupported]))

@@ -35,18 +35,41 @@ class TrainConfig:
     workers_threads: int = 0             # torch CPU threads (0 = torch default)
     init_from: Optional[str] = None      # bundle folder to continue from (G, EMA, D and encoder; fresh Adam)
     limit: Optional[int] = None          # use only the first N images (smoke tests)
+    diffaugment: str = ""                # DiffAugment policy for D's inputs, e.g. "color,translation,cutout"
+    lowres_extra: bool = True            # at 64 px, also train on the 64 px-only official-train faces
+    encoder_finetune_steps: int = 0      # with --init-from: fine-tune its encoder on today's caption templates
 
     def __post_init__(self) -> None:
         if self.image_size not in (64, 128, 256):
             raise ValueError("--size must be 64, 128 or 256")
+        if self.ngf < 1 or self.ndf < 1:
+            raise ValueError("--ngf and --ndf must be at least 1")
+        if self.minutes is not None and not self.minutes > 0:
+            raise ValueError("--minutes must be more than 0")
+        if self.max_steps is not None and self.max_steps < 1:
+            raise ValueError("--steps must be at least 1")
+        if not self.checkpoint_minutes > 0:
+            raise ValueError("--checkpoint-minutes must be more than 0")
         if not 0.0 <= self.ema_decay < 1.0:
             raise ValueError("--ema-decay must be in [0, 1)")
         if self.gp_every < 1:
             raise ValueError("--gp-every must be at least 1")
         if self.init_from and self.encoder:
             raise ValueError("--init-from brings its own text encoder; drop --encoder")
+        if self.encoder_finetune_steps < 0:
+            raise ValueError("--encoder-finetune-steps must be 0 or more")
+        if self.encoder_finetune_steps and not self.init_from:
+            raise ValueError("--encoder-finetune-steps continues an --init-from bundle's encoder; "
+                             "without --init-from use --encoder-steps")
+        if self.diffaugment:
+            from composer.train.diffaug import DiffAugmentConfig
+            DiffAugmentConfig(policy=self.diffaug_policy)
         if self.batch_size < 2:
             raise ValueError("--batch must be at least 2 (mismatched captions need a second sample)")
+
+    @property
+    def diffaug_policy(self) -> tuple[str, ...]:
+        return tuple(p.strip() for p in self.diffaugment.split(",") if p.strip())
 
     def to_json(self) -> dict:
         d = asdict(self)

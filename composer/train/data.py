@@ -21,6 +21,7 @@ from composer.text.attributes import ATTRIBUTES
 SPLITS = {"train": 0, "val": 1, "test": 2}
 TRAIN_PACK = "celeba128_train_webp85.npz"
 SHARDS = tuple(f"celeba128_shard{i:02d}.npz" for i in range(4))
+LOWRES_PACK = "celeba64_lowres_extra.npz"   # official-train faces that exist only at 64 px
 IMAGE_EXT = (".png", ".jpg", ".jpeg", ".webp", ".bmp")
 
 
@@ -81,8 +82,11 @@ def _iter_pack(path: Path):
 
 
 def load_celeba(folder: Path, split: str = "train", size: int = 128,
-                limit: Optional[int] = None) -> FaceData:
-    """Official-split CelebA faces at `size` px. Train uses the compact WebP pack when present."""
+                limit: Optional[int] = None, lowres_extra: bool = False) -> FaceData:
+    """Official-split CelebA faces at `size` px. Train uses the compact WebP pack when present.
+
+    With `lowres_extra` and size <= 64, the train split also takes the faces of the 64 px pack whose
+    official partition is train (validation and test faces never enter training)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise DataError(f"data folder {folder} does not exist")
@@ -91,6 +95,9 @@ def load_celeba(folder: Path, split: str = "train", size: int = 128,
     attrs = _read_attrs(folder)
     if split == "train" and (folder / TRAIN_PACK).is_file():
         packs, wanted = [folder / TRAIN_PACK], None
+        if lowres_extra and size <= 64 and (folder / LOWRES_PACK).is_file():
+            packs.append(folder / LOWRES_PACK)
+            parts, wanted = _read_partitions(folder), SPLITS["train"]
     else:
         packs = [folder / s for s in SHARDS if (folder / s).is_file()]
         if not packs:
@@ -129,7 +136,7 @@ def load_tag_folder(folder: Path, size: int = 128, tags_csv: str = "tags.csv") -
         if not {"file", "tags"} <= set(reader.fieldnames or []):
             raise DataError(f"{path} must have the columns file,tags")
         rows = [(r["file"], r["tags"].strip().lower()) for r in reader if r["file"]]
-    from composer.text.vocab import tokenize
+    from composer.gan.vocab import tokenize
     tag_names = tuple(sorted({t for _, tags in rows for t in tokenize(tags)}))
     index = {t: i for i, t in enumerate(tag_names)}
     images, labels, ids = [], [], []
@@ -151,13 +158,14 @@ def load_tag_folder(folder: Path, size: int = 128, tags_csv: str = "tags.csv") -
     return FaceData(np.stack(images), np.stack(labels), tag_names, tuple(ids), "tags")
 
 
-def load_faces(path: Path, split: str = "train", size: int = 128, limit: Optional[int] = None) -> FaceData:
+def load_faces(path: Path, split: str = "train", size: int = 128, limit: Optional[int] = None,
+               lowres_extra: bool = False) -> FaceData:
     """CelebA folder if it has celeba_attrs.csv, else a tag folder."""
     path = Path(path)
     if not path.is_dir():
         raise DataError(f"data folder {path} does not exist")
     if (path / "celeba_attrs.csv").is_file():
-        return load_celeba(path, split, size, limit)
+        return load_celeba(path, split, size, limit, lowres_extra)
     if (path / "tags.csv").is_file():
         return load_tag_folder(path, size)
     raise DataError(f"{path} is neither a CelebA folder (celeba_attrs.csv + npz packs) "

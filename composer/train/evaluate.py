@@ -1,19 +1,30 @@
 """`composer evaluate`: how well a generator renders what was asked for, judged by Composer's own
-attribute classifier on the CelebA TEST split.
+attribute classifier on the CelebA TEST split, with a second and third opinion on realism.
 
 1. Requested-attribute agreement: one portrait per test attribute set (caption = render_caption of
    the set, seeded z), classified; balanced accuracy against the requested attributes, per attribute
    and per group, set against the same classifier on the real test photos with those attributes.
    The headline is the ratio generated / real per group.
 2. Fréchet distance in the classifier's feature space, generated vs real test, with the real train
-   vs real test distance at the same sample size as the floor.
-3. Diversity: mean pairwise feature distance among candidates for one caption, against the real
+   vs real test distance at the same sample size as the floor (and real val vs real test beside it).
+3. KID (unbiased polynomial-kernel MMD², Bińkowski et al. 2018) in the same features, generated vs
+   real test, with the real val vs real test floor at the same sample size. The floor's expectation
+   is 0, so the ratio is taken against max(floor, floor's subset std): see metrics.kid_ratio.
+4. Diversity: mean pairwise feature distance among candidates for one caption, against the real
    test photos whose attribute sets are nearest to that caption's.
+5. A real-vs-generated detector (composer.train.detector), trained per model and seed on real train
+   faces against portraits of train attribute sets, judged on the real test faces against the
+   portraits of item 1 (other attribute sets, other latents): held-out accuracy (0.5 means
+   indistinguishable), and FD and KID in its features, with the real val vs real test floor.
+
+`evaluate` measures one seed (the seed picks the test subsample and every latent); `evaluate_seeds`
+repeats it over several seeds on data loaded once and summarises every figure as median (range).
 """
 from __future__ import annotations
 
+import statistics
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
@@ -25,9 +36,10 @@ from composer.portrait import to_uint8
 from composer.text.attributes import from_vector
 from composer.text.captions import render_caption
 from composer.train.classifier import Classifier
-from composer.train.data import load_celeba
-from composer.train.metrics import (GROUPS, agreement, frechet_distance, group_scores,
-                                    mean_pairwise_distance, nearest_label_sets)
+from composer.train.data import FaceData, load_celeba
+from composer.train.detector import DetectorConfig, detector_features, fit_detector
+from composer.train.metrics import (GROUPS, agreement, frechet_distance, group_scores, kernel_inception_distance,
+                                    kid_ratio, mean_pairwise_distance, nearest_label_sets)
 from composer.train.text_encoder import encode_texts
 
 Log = Callable[[str], None]
@@ -40,6 +52,11 @@ class EvalConfig:
     batch: int = 32
     diversity_captions: int = 20
     diversity_candidates: int = 9
+    kid_subsets: int = 50           # KID: mean over this many random subsets ...
+    kid_subset_size: int = 1000     # ... of min(this, n // 2) rows per side
+    detector: bool = True           # train and score the real-vs-generated detector
+    detector_train: int = 2000      # real train faces, and as many portraits of their attribute sets
+    detector_epochs: int = 4
 
 
 def caption_of(row: Sequence[float]) -> str:
@@ -108,25 +125,78 @@ def diversity_report(model: LoadedModel, clf: Classifier, rows: np.ndarray, test
             "matched_mean_label_distance": float(np.mean(label_dist))}
 
 
+@dataclass(frozen=True)
+class EvalData:
+    """The real faces every seed's measurement needs, loaded once: the whole test and val splits and
+    the first train faces (the Fréchet floor and the detector's real training set)."""
+    test: FaceData
+    val: FaceData
+    train: FaceData
+
+
+def load_eval_data(data_folder: Path, size: int, cfg: EvalConfig, log: Log = print) -> EvalData:
+    folder = Path(data_folder)
+    test = load_celeba(folder, "test", size)
+    n = len(subsample(len(test), cfg.limit, cfg.seed))
+    n_train = max(n, cfg.detector_train if cfg.detector else 0)
+    log(f"evaluate: loading real faces at {size} px (test, val, {n_train} train)")
+    return EvalData(test, load_celeba(folder, "val", size), load_celeba(folder, "train", size, limit=n_train))
+
+
+def kid_report(gen: np.ndarray, real: np.ndarray, floor_a: np.ndarray, cfg: EvalConfig) -> dict:
+    """KID generated vs real, the real-vs-real floor (floor_a vs real, same n) and the guarded ratio."""
+    m = min(cfg.kid_subset_size, len(gen) // 2, len(real) // 2, len(floor_a) // 2)   # one size for both
+    k_gen = kernel_inception_distance(gen, real, cfg.kid_subsets, m, cfg.seed)
+    k_floor = kernel_inception_distance(floor_a, real, cfg.kid_subsets, m, cfg.seed)
+    return {"generated_vs_test": k_gen["mean"], "generated_std": k_gen["std"],
+            "floor": k_floor["mean"], "floor_std": k_floor["std"], "ratio": kid_ratio(k_gen, k_floor),
+            "floor_above_noise": bool(k_floor["mean"] > k_floor["std"]),
+            "subsets": k_gen["subsets"], "subset_size": k_gen["subset_size"],
+            "ratio_definition": "generated / max(floor, floor subset std)"}
+
+
+def detector_report(model: LoadedModel, data: EvalData, gen: np.ndarray, real_test: np.ndarray,
+                    real_val: np.ndarray, cfg: EvalConfig, log: Log) -> dict:
+    """Fit the real-vs-generated detector for this model and seed; judge it on held-out faces."""
+    n_train = min(cfg.detector_train, len(data.train))
+    real_train, rows = data.train.images[:n_train], data.train.labels[:n_train]
+    log(f"evaluate: detector on {n_train} real train faces against {n_train} portraits of their attributes")
+    fake_train = generate(model, [caption_of(r) for r in rows], cfg.seed + 100_000, cfg.batch)
+    dcfg = DetectorConfig(epochs=cfg.detector_epochs, seed=cfg.seed)
+    net, metrics = fit_detector(real_train, fake_train, real_test, gen, dcfg, log)
+    f_gen, f_test, f_val = (detector_features(net, x) for x in (gen, real_test, real_val))
+    fd_gen, fd_floor = frechet_distance(f_gen, f_test), frechet_distance(f_val, f_test)
+    return {**metrics, "held_out_accuracy": metrics["held_out"]["accuracy"],
+            "frechet": {"generated_vs_test": fd_gen, "val_vs_test_floor": fd_floor,
+                        "ratio": _ratio(fd_gen, fd_floor), "n": int(len(gen)), "n_floor": int(len(f_val))},
+            "kid": {**kid_report(f_gen, f_test, f_val, cfg), "floor_pair": "val vs test"},
+            "feature_dim": int(f_gen.shape[1]), "latent_seed_train": cfg.seed + 100_000}
+
+
 def evaluate(model: LoadedModel, clf: Classifier, data_folder: Path, cfg: EvalConfig = EvalConfig(),
-             log: Log = print) -> dict:
-    """Run all three measurements and return the JSON-ready report."""
+             log: Log = print, data: Optional[EvalData] = None) -> dict:
+    """Run every measurement for one seed and return the JSON-ready report."""
     t0 = time.perf_counter()
     size = model.config.image_size
-    test = load_celeba(Path(data_folder), "test", size)
+    data = data or load_eval_data(data_folder, size, cfg, log)
+    test = data.test
     idx = subsample(len(test), cfg.limit, cfg.seed)
     rows = test.labels[idx]
-    log(f"evaluate: {len(idx)} of {len(test)} test attribute sets, generating at {size} px")
+    log(f"evaluate: seed {cfg.seed}, {len(idx)} of {len(test)} test attribute sets, generating at {size} px")
     gen = generate(model, [caption_of(r) for r in rows], cfg.seed, cfg.batch)
     t_gen = time.perf_counter() - t0
     p_gen, f_gen = clf.run(gen)
     p_test, f_test = clf.run(test.images)
-    train = load_celeba(Path(data_folder), "train", size, limit=len(idx))
-    f_train = clf.run(train.images)[1]
+    f_train = clf.run(data.train.images[:len(idx)])[1]
+    # the val floor: as many val faces as test faces in the subsample (all of val if it has fewer)
+    val_idx = np.sort(np.random.default_rng(cfg.seed + 2).permutation(len(data.val))[:len(idx)])
+    real_val = data.val.images[val_idx]
+    f_val = clf.run(real_val)[1]
     fd_gen, fd_floor = frechet_distance(f_gen, f_test[idx]), frechet_distance(f_train, f_test[idx])
+    fd_val = frechet_distance(f_val, f_test[idx])
     log("evaluate: diversity among candidates")
     diversity = diversity_report(model, clf, rows, test.labels, f_test, cfg)
-    return {
+    report = {
         "model": {"name": model.name, "sha256": model.sha256, "image_size": size, "path": str(model.path)},
         "classifier": {"test_accuracy_mean": clf.meta.get("test_accuracy_mean"),
                        "test_balanced_accuracy_mean": clf.meta.get("test_balanced_accuracy_mean"),
@@ -136,10 +206,84 @@ def evaluate(model: LoadedModel, clf: Classifier, data_folder: Path, cfg: EvalCo
         "config": asdict(cfg), "n": int(len(idx)),
         "agreement": agreement_report(clf, p_gen, p_test[idx], rows),
         "frechet": {"generated_vs_test": fd_gen, "train_vs_test_floor": fd_floor,
-                    "ratio": _ratio(fd_gen, fd_floor), "n": int(len(idx))},
+                    "ratio": _ratio(fd_gen, fd_floor), "n": int(len(idx)),
+                    "val_vs_test_floor": fd_val, "ratio_val": _ratio(fd_gen, fd_val), "n_val": int(len(val_idx))},
+        "kid": {**kid_report(f_gen, f_test[idx], f_val, cfg), "floor_pair": "val vs test",
+                "train_vs_test_floor": kernel_inception_distance(f_train, f_test[idx], cfg.kid_subsets,
+                                                                 cfg.kid_subset_size, cfg.seed)["mean"]},
         "diversity": diversity,
-        "seconds": {"generate": round(t_gen, 1), "total": round(time.perf_counter() - t0, 1)},
     }
+    if cfg.detector:
+        report["detector"] = detector_report(model, data, gen, test.images[idx], real_val, cfg, log)
+    report["seconds"] = {"generate": round(t_gen, 1), "total": round(time.perf_counter() - t0, 1)}
+    return report
+
+
+# Headline figures of a report: name -> (how to read it, which way is better; None for floors).
+MEASURES: dict[str, tuple[Callable[[dict], Optional[float]], Optional[str]]] = {
+    "agreement_ratio": (lambda r: r["agreement"]["all_attributes_generated"] / r["agreement"]["all_attributes_real"],
+                        "higher"),
+    "weakest_group_ratio": (lambda r: r["agreement"]["group_ratio_min"], "higher"),
+    "frechet_ratio": (lambda r: r["frechet"]["ratio"], "lower"),
+    "frechet_generated": (lambda r: r["frechet"]["generated_vs_test"], "lower"),
+    "frechet_floor": (lambda r: r["frechet"]["train_vs_test_floor"], None),
+    "frechet_val_floor": (lambda r: r["frechet"]["val_vs_test_floor"], None),
+    "kid_ratio": (lambda r: r["kid"]["ratio"], "lower"),
+    "kid_generated": (lambda r: r["kid"]["generated_vs_test"], "lower"),
+    "kid_floor": (lambda r: r["kid"]["floor"], None),
+    "kid_floor_std": (lambda r: r["kid"]["floor_std"], None),
+    "diversity_ratio": (lambda r: r["diversity"]["ratio"], "higher"),
+    "detector_accuracy": (lambda r: r["detector"]["held_out_accuracy"], "lower"),
+    "detector_auc": (lambda r: r["detector"]["held_out"]["auc"], "lower"),
+    "detector_accuracy_epoch1": (lambda r: r["detector"]["held_out_accuracy_by_epoch"][0], "lower"),
+    "detector_frechet_ratio": (lambda r: r["detector"]["frechet"]["ratio"], "lower"),
+    "detector_frechet_generated": (lambda r: r["detector"]["frechet"]["generated_vs_test"], "lower"),
+    "detector_frechet_floor": (lambda r: r["detector"]["frechet"]["val_vs_test_floor"], None),
+    "detector_kid_ratio": (lambda r: r["detector"]["kid"]["ratio"], "lower"),
+    "detector_kid_generated": (lambda r: r["detector"]["kid"]["generated_vs_test"], "lower"),
+    "detector_kid_floor": (lambda r: r["detector"]["kid"]["floor"], None),
+    "detector_kid_floor_std": (lambda r: r["detector"]["kid"]["floor_std"], None),
+}
+WATCHED_ATTRIBUTES = ("Bald", "Mustache", "Double_Chin", "Chubby", "Gray_Hair")
+
+
+def _spread(values: Sequence[float]) -> dict:
+    return {"median": float(statistics.median(values)), "min": float(min(values)), "max": float(max(values)),
+            "values": [float(v) for v in values]}
+
+
+def summarize(reports: Sequence[dict]) -> dict:
+    """Median (range) over the seeds' reports of every headline measure and per-attribute ratio."""
+    out = {}
+    for name, (fn, _) in MEASURES.items():
+        try:
+            vals = [fn(r) for r in reports]
+        except KeyError:            # e.g. detector figures of a run without the detector
+            continue
+        if all(v is not None for v in vals):
+            out[name] = _spread(vals)
+    attrs = {}
+    for a in reports[0]["agreement"]["attributes"]:
+        vals = [r["agreement"]["attributes"][a]["ratio"] for r in reports]
+        if all(v is not None for v in vals):
+            attrs[a] = _spread(vals)
+    return {"measures": out, "attribute_ratios": attrs,
+            "better": {k: b for k, (_, b) in MEASURES.items() if k in out}}
+
+
+def evaluate_seeds(model: LoadedModel, clf: Classifier, data_folder: Path, cfg: EvalConfig = EvalConfig(),
+                   seeds: Sequence[int] = (0, 1, 2), log: Log = print) -> dict:
+    """`evaluate` once per seed (each picks its own test subsample, latents and detector), real data
+    loaded once. Returns the first seed's report with "seeds", "summary" (median, min, max and values
+    of every headline figure and per-attribute ratio) and "runs" (every seed's report) added."""
+    if not seeds:
+        raise ValueError("evaluate_seeds needs at least one seed")
+    t0 = time.perf_counter()
+    data = load_eval_data(data_folder, model.config.image_size, cfg, log)
+    runs = [evaluate(model, clf, data_folder, replace(cfg, seed=s), log, data) for s in seeds]
+    # the first seed's report stays at the top level (the single-seed layout), the rest beside it
+    return {**runs[0], "seeds": list(seeds), "summary": summarize(runs), "runs": runs,
+            "seconds_all_seeds": round(time.perf_counter() - t0, 1)}
 
 
 def _f(v: Optional[float], digits: int = 3) -> str:
@@ -170,4 +314,43 @@ def format_report(report: dict) -> str:
               f"diversity ({dv['candidates']} candidates × {dv['captions']} captions, mean pairwise distance): "
               f"generated {_f(dv['generated'], 2)}, real nearest sets {_f(dv['real_matched'], 2)} "
               f"(ratio {_f(dv['ratio'], 2)}), real random {_f(dv['real_random'], 2)}"]
+    if "kid" in report:
+        k = report["kid"]
+        lines.insert(-1, f"KID (classifier features, {k['subsets']} subsets of {k['subset_size']}): generated "
+                         f"{_e(k['generated_vs_test'])} ± {_e(k['generated_std'])}, floor val-vs-test "
+                         f"{_e(k['floor'])} ± {_e(k['floor_std'])}, ratio {_f(k['ratio'], 1)} "
+                         f"({k['ratio_definition']})")
+    if "detector" in report:
+        d = report["detector"]
+        h, dk, dfd = d["held_out"], d["kid"], d["frechet"]
+        lines += [f"real-vs-generated detector ({d['n_train_real']} + {d['n_train_generated']} training faces, "
+                  f"{d['seconds']:.0f} s): held-out accuracy {_f(h['accuracy'])} (0.5 = indistinguishable; "
+                  f"real called real {_f(h['real_called_real'])}, generated called generated "
+                  f"{_f(h['generated_called_generated'])}, AUC {_f(h['auc'])}; after each epoch "
+                  f"{', '.join(_f(v) for v in d['held_out_accuracy_by_epoch'])})",
+                  f"  in its features: Fréchet generated {_f(dfd['generated_vs_test'], 2)}, floor val-vs-test "
+                  f"{_f(dfd['val_vs_test_floor'], 2)}, ratio {_f(dfd['ratio'], 1)}; KID generated "
+                  f"{_e(dk['generated_vs_test'])}, floor {_e(dk['floor'])} ± {_e(dk['floor_std'])}, "
+                  f"ratio {_f(dk['ratio'], 1)}"]
+    return "\n".join(lines)
+
+
+def _e(v: Optional[float]) -> str:
+    return "-" if v is None else f"{v:.3g}"
+
+
+def format_summary(doc: dict) -> str:
+    """The multi-seed summary: every headline figure as median (range) over the seeds."""
+    s, m = doc["summary"], doc["model"]
+    lines = [f"model {m['name']} ({m['image_size']} px, sha256 {m['sha256'][:12]}), {doc['n']} test attribute "
+             f"sets, seeds {doc['seeds']}: median (range)", "", f"  {'measure':<28} {'median':>10}  range"]
+    for name, v in s["measures"].items():
+        better = s["better"].get(name)
+        tag = f"  ({better} is better)" if better else "  (real-vs-real floor)"
+        lines.append(f"  {name:<28} {_e(v['median']):>10}  {_e(v['min'])} – {_e(v['max'])}{tag}")
+    lines += ["", "  agreement ratio per attribute (generated / real, balanced accuracy)"]
+    for name in WATCHED_ATTRIBUTES:
+        v = s["attribute_ratios"].get(name)
+        if v:
+            lines.append(f"  {name:<28} {_f(v['median']):>10}  {_f(v['min'])} – {_f(v['max'])}")
     return "\n".join(lines)

@@ -29,14 +29,15 @@ from composer.gan.bundle import LoadedModel, load_bundle, save_bundle
 from composer.gan.config import ModelConfig
 from composer.gan.discriminator import Discriminator
 from composer.gan.generator import Generator
-from composer.text.encoder import TextEncoder
-from composer.text.vocab import Vocabulary
+from composer.gan.encoder import TextEncoder
+from composer.gan.vocab import Vocabulary
 from composer.train.config import TrainConfig
 from composer.train.data import FaceData, load_celeba_labels, load_faces
+from composer.train.diffaug import DiffAugmentConfig, augmenter
 from composer.train.losses import discriminator_loss, ema_decay_at, ema_update, generator_loss
 from composer.train.state import load_state, save_state
 from composer.train.text_encoder import (EncoderTrainConfig, caption_writer, encode_texts,
-                                         fit_text_encoder)
+                                         finetune_text_encoder, fit_text_encoder)
 
 RARE = {"Eyeglasses": 0.066, "Bald": 0.023, "Gray_Hair": 0.044, "Mustache": 0.041,
         "Wearing_Hat": 0.048, "Goatee": 0.064}
@@ -189,6 +190,19 @@ def continue_from(cfg: TrainConfig, data: FaceData) -> LoadedModel:
     return model
 
 
+def _finetune_encoder(cfg: TrainConfig, data: FaceData, base: LoadedModel, mcfg: ModelConfig, log):
+    """--encoder-finetune-steps: continue the bundle's encoder on the current caption templates."""
+    if data.kind == "celeba":
+        fit, held = load_celeba_labels(Path(cfg.data), "train"), load_celeba_labels(Path(cfg.data), "test")
+    else:
+        fit, held = data.labels, data.labels
+    log(f"fine-tuning the continued text encoder for {cfg.encoder_finetune_steps} steps on today's captions")
+    enc, metrics = finetune_text_encoder(base.encoder, base.vocab, fit, held, data.label_names, mcfg,
+                                         EncoderTrainConfig(steps=cfg.encoder_finetune_steps, batch=64, lr=5e-4,
+                                                            seed=cfg.seed), log)
+    return enc, metrics
+
+
 def _batch(images: torch.Tensor, idx: torch.Tensor, device: torch.device, channels_last: bool) -> torch.Tensor:
     """uint8 [N,S,S,3] on device -> float [B,3,S,S] in [-1,1], random horizontal flips (on device)."""
     x = images[idx.to(images.device)].to(device, non_blocking=True).permute(0, 3, 1, 2).float() / 127.5 - 1.0
@@ -208,15 +222,17 @@ def train(cfg: TrainConfig, log=print) -> Path:
         out.mkdir(parents=True, exist_ok=True)
         (out / "settings.json").write_text(json.dumps(cfg.to_json(), indent=1), "utf-8")
     start = time.time()
-    data = load_faces(Path(cfg.data), "train", cfg.image_size, cfg.limit)
+    data = load_faces(Path(cfg.data), "train", cfg.image_size, cfg.limit, lowres_extra=cfg.lowres_extra)
     log(f"{len(data)} training images at {cfg.image_size} px on {device} (rank {d.rank}/{d.world})")
     resuming = (out / "state.json").is_file()
     base = continue_from(cfg, data) if cfg.init_from else None
     mcfg = base.config if base else _model_config(cfg)
     if base:  # the continued bundle's encoder becomes this run's, so a resume finds it like any other
         if d.main and not (out / "encoder" / "encoder.json").is_file():
-            save_encoder(out / "encoder", base.encoder, base.vocab,
-                         base.meta.get("metrics", {}).get("encoder", {}), mcfg)
+            enc0, enc0_metrics = base.encoder, base.meta.get("metrics", {}).get("encoder", {})
+            if cfg.encoder_finetune_steps:
+                enc0, enc0_metrics = _finetune_encoder(cfg, data, base, mcfg, log)
+            save_encoder(out / "encoder", enc0, base.vocab, enc0_metrics, mcfg)
         d.barrier()
     enc, vocab, enc_metrics = prepare_encoder(cfg, data, mcfg, d, log)
     enc = enc.to(device)
@@ -257,6 +273,9 @@ def train(cfg: TrainConfig, log=print) -> Path:
     steps_per_epoch = max(1, len(data) // (cfg.batch_size * d.world))
     sample_every = cfg.sample_every or steps_per_epoch
     amp = torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.bf16)
+    augment = augmenter(DiffAugmentConfig(policy=cfg.diffaug_policy)) if cfg.diffaugment else None
+    if augment is not None:
+        log(f"DiffAugment on every discriminator input: {', '.join(cfg.diffaug_policy)}")
     last_ckpt, t0, step0 = time.time(), time.time(), info["step"]
     budget = cfg.minutes * 60 if cfg.minutes else None
     bar = tqdm(total=cfg.max_steps, initial=step0, disable=not d.main, unit="step", dynamic_ncols=True)
@@ -292,13 +311,14 @@ def train(cfg: TrainConfig, log=print) -> Path:
         with amp:
             fake = G(z, sent)
             loss_d, parts = discriminator_loss(D, real, fake, sent, mis, cfg.gp_k, cfg.gp_p,
-                                               with_gp=info["step"] % cfg.gp_every == 0)
+                                               with_gp=info["step"] % cfg.gp_every == 0, augment=augment,
+                                               gp_scale=float(cfg.gp_every))
         opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
         d.average_grads(D)
         opt_d.step()
         with amp:
-            loss_g = generator_loss(D, G(z, sent), sent)
+            loss_g = generator_loss(D, G(z, sent), sent, augment)
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         d.average_grads(G)
@@ -307,7 +327,7 @@ def train(cfg: TrainConfig, log=print) -> Path:
         info["step"] += 1
         info["images_seen"] += cfg.batch_size * d.world
         bar.update(1)
-        if info["step"] % 20 == 0:
+        if info["step"] == step0 + 1 or info["step"] % 20 == 0:
             ips = (info["step"] - step0) * cfg.batch_size * d.world / (time.time() - t0)
             bar.set_postfix(d=f"{loss_d.item():.3f}", g=f"{loss_g.item():.3f}", gp=f"{parts['gp'].item():.3f}", ips=f"{ips:.0f}")
         if info["step"] % sample_every == 0 and d.main:

@@ -2,6 +2,8 @@
 matching-aware zero-centred gradient penalty (MA-GP, k=2, p=6) on real images and their captions."""
 from __future__ import annotations
 
+from typing import Callable, Optional
+
 import torch
 import torch.nn.functional as F
 
@@ -16,26 +18,47 @@ def ma_gradient_penalty(scores: torch.Tensor, images: torch.Tensor, sentences: t
 
 def discriminator_loss(disc, real: torch.Tensor, fake: torch.Tensor, sentences: torch.Tensor,
                        mismatched: torch.Tensor, gp_k: float = 2.0, gp_p: float = 6.0,
-                       with_gp: bool = True) -> tuple[torch.Tensor, dict]:
-    """Hinge loss on real/matching, fake and real/mismatched pairs, plus MA-GP (unless `with_gp`
-    is False: lazy regularisation skips the double backward on most steps)."""
-    real = real.requires_grad_(with_gp)
-    sentences = sentences.detach().requires_grad_(with_gp)
-    feats_real = disc.features(real)
+                       with_gp: bool = True, augment: Optional[Callable[[torch.Tensor], torch.Tensor]] = None,
+                       gp_scale: float = 1.0) -> tuple[torch.Tensor, dict]:
+    """Hinge loss on real/matching, fake and real/mismatched pairs, plus MA-GP.
+
+    `augment` (DiffAugment) transforms every image the discriminator scores for the hinge terms;
+    the gradient penalty is then taken on the un-augmented reals, in their own forward pass, so it
+    keeps regularising D on the data manifold rather than on translated, cut-out copies of it.
+    `with_gp=False` skips the double backward (lazy regularisation); `gp_scale` is then the
+    interval k, so the penalty's average weight over k steps stays what it was (StyleGAN2's lazy R1).
+    """
+    aug = augment is not None
+    if aug:
+        real_seen, fake_seen = augment(real), augment(fake.detach())
+    else:
+        real_seen, fake_seen = real.requires_grad_(with_gp), fake.detach()
+    sentences = sentences.detach().requires_grad_(with_gp and not aug)
+    feats_real = disc.features(real_seen)
     s_real = disc.logits(feats_real, sentences)
     s_mis = disc.logits(feats_real, mismatched)
-    s_fake = disc.logits(disc.features(fake.detach()), sentences)
+    s_fake = disc.logits(disc.features(fake_seen), sentences)
     l_real = F.relu(1.0 - s_real).mean()
     l_mis = F.relu(1.0 + s_mis).mean()
     l_fake = F.relu(1.0 + s_fake).mean()
-    gp = ma_gradient_penalty(s_real, real, sentences, gp_k, gp_p) if with_gp else s_real.new_zeros(())
-    loss = l_real + 0.5 * (l_fake + l_mis) + gp
+    if not with_gp:
+        gp = s_real.new_zeros(())
+    elif aug:
+        plain = real.detach().requires_grad_(True)
+        sent_gp = sentences.detach().requires_grad_(True)
+        gp = ma_gradient_penalty(disc.logits(disc.features(plain), sent_gp), plain, sent_gp, gp_k, gp_p)
+    else:
+        gp = ma_gradient_penalty(s_real, real, sentences, gp_k, gp_p)
+    loss = l_real + 0.5 * (l_fake + l_mis) + gp_scale * gp
     return loss, {"d_real": l_real.detach(), "d_fake": l_fake.detach(), "d_mis": l_mis.detach(), "gp": gp.detach()}
 
 
-def generator_loss(disc, fake: torch.Tensor, sentences: torch.Tensor) -> torch.Tensor:
-    """Hinge generator loss: raise the matching-aware score of fakes."""
-    return -disc.logits(disc.features(fake), sentences).mean()
+def generator_loss(disc, fake: torch.Tensor, sentences: torch.Tensor,
+                   augment: Optional[Callable[[torch.Tensor], torch.Tensor]] = None) -> torch.Tensor:
+    """Hinge generator loss: raise the matching-aware score of fakes (seen through the same
+    augmentation as in the D step, so G is not pushed to produce augmentation artefacts)."""
+    seen = augment(fake) if augment is not None else fake
+    return -disc.logits(disc.features(seen), sentences).mean()
 
 
 def ema_decay_at(step: int, decay: float) -> float:

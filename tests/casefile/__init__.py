@@ -11,6 +11,7 @@ from typing import Iterator, Optional
 
 import numpy as np
 
+from composer.operations import Describe, Evolve, Generate, Lock, Pick, Resynthesise, perform
 from composer.portrait import Portrait
 
 FAKE_SHA = "ab" * 32
@@ -120,27 +121,24 @@ def fake_mask(size: int = 16) -> np.ndarray:
 def run_lock(session, engine, settings=FakeLockSettings()):
     """Lock the eyes of the current portrait and re-synthesise, recording both steps."""
     chosen = session.current_portrait
-    lock = session.record_lock(fake_mask(engine.image_size), ["eyes"])
-    result = None
-    for progress in engine.resynthesise(chosen.caption, chosen.z, chosen.image, session.lock_mask(lock.id), settings):
-        result = progress.result if progress.done else result
-    return session.record_resynthesise(chosen.caption, chosen.z, chosen.sha256, lock.inputs["mask_sha256"],
-                                       settings, result, 0.01)
+    lock = perform(Lock(fake_mask(engine.image_size), ["eyes"]), engine, session)
+    return perform(Resynthesise(chosen.caption, chosen.z, chosen.sha256, lock.inputs["mask_sha256"], settings),
+                   engine, session)
 
 
 def full_session(session, engine):
     """describe -> generate -> pick -> evolve -> pick -> lock -> resynthesise -> pick."""
     from composer.session import description_json
-    session.record_describe(description_json({"choices": {"hair": "blond"}, "free_text": "young man zork"}),
-                            engine.describe(SimpleNamespace(free_text="young man zork")))
+    perform(Describe(description_json({"choices": {"hair": "blond"}, "free_text": "young man zork"}),
+                     engine.describe(SimpleNamespace(free_text="young man zork"))), engine, session)
     caption = session.caption
-    session.record_generate(caption, 4, 7, engine.candidates(caption, 4, 7))
-    session.record_pick(2)
+    perform(Generate(caption, 4, 7), engine, session)
+    perform(Pick(2), None, session)
     parent = session.current_portrait
-    session.record_evolve(caption, parent.z, 3, 11, 0.5, engine.evolve(caption, parent.z, 3, 11, 0.5))
-    session.record_pick(1)
+    perform(Evolve(caption, parent.z, 3, 11, 0.5), engine, session)
+    perform(Pick(1), None, session)
     step = run_lock(session, engine, FakeLockSettings(time_budget_s=3.0))
-    session.record_pick(step.notes["order"][0])
+    perform(Pick(step.notes["order"][0]), None, session)
     return session
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from composer.atomic import atomic_write_bytes, atomic_write_text
-from composer.casefile.codec import encode_png
+from composer.record.codec import encode_png
 from composer.casefile.report import ReportContent
 
 
@@ -37,7 +37,7 @@ def test_atomic_write_failure_leaves_target_and_no_temp(tmp_path, monkeypatch):
 
 
 def test_render_pdf(qapp):
-    from composer.gui.report_pdf import render_pdf
+    from composer.casefile.report_pdf import render_pdf
 
     face = encode_png(np.tile(np.arange(64, dtype=np.uint8)[:, None, None] * 4, (1, 64, 3)))
     content = ReportContent(

@@ -6,6 +6,7 @@ from composer.casefile.export import export_case
 from composer.casefile.record import CaseMeta
 from composer.casefile.reproduce import reproduce_case
 from composer.casefile.verify import verify_case
+from composer.operations import Describe, Evolve, Generate, Lock, Pick, Resynthesise, perform
 from composer.session import Session
 
 from .test_export_verify import fake_pdf
@@ -13,28 +14,26 @@ from .test_export_verify import fake_pdf
 
 def test_real_engine_case_reproduces_bit_identically(tiny_engine, tiny_bundle, tmp_path):
     from composer.edit import LockSettings
-    from composer.edit.regions import region_mask
+    from composer.edit.masks import region_mask
     from composer.text.description import Description
 
     engine, keys = tiny_engine, tmp_path / "keys"
     s = Session(tmp_path / "recovery")
     description = Description(free_text="a smiling young man with blond hair")
-    s.record_describe(description, engine.describe(description))
-    s.record_generate(s.caption, 3, 11, engine.candidates(s.caption, 3, 11))
-    s.record_pick(1)
+    perform(Describe(description), engine, s)
+    perform(Generate(s.caption, 3, 11), engine, s)
+    perform(Pick(1), engine, s)
     parent = s.current_portrait
-    s.record_evolve(s.caption, parent.z, 2, 5, 0.4, engine.evolve(s.caption, parent.z, 2, 5, 0.4))
-    s.record_pick(0)
+    perform(Evolve(s.caption, parent.z, 2, 5, 0.4), engine, s)
+    perform(Pick(0), engine, s)
     n_images = 3 + 1 + 2 + 1
     # a time-budgeted re-synthesis must replay from its recorded steps_run
     chosen = s.current_portrait
-    lock = s.record_lock(region_mask("mouth", engine.image_size), ["mouth"])
+    lock = perform(Lock(region_mask("mouth", engine.image_size), ["mouth"]), engine, s)
     settings = LockSettings(n_candidates=2, steps=200, time_budget_s=0.3, seed=1)
-    result = [p for p in engine.resynthesise(s.caption, chosen.z.copy(), chosen.image, s.lock_mask(lock.id),
-                                             settings)][-1].result
-    assert 0 < result.steps_run < 200
-    s.record_resynthesise(s.caption, chosen.z, chosen.sha256, lock.inputs["mask_sha256"], settings, result)
-    s.record_pick(result.order[0])
+    res = perform(Resynthesise(s.caption, chosen.z, chosen.sha256, lock.inputs["mask_sha256"], settings), engine, s)
+    assert 0 < res.inputs["steps_run"] < 200
+    perform(Pick(res.notes["order"][0]), engine, s)
     n_images += 2 + 1
     path = tmp_path / "real.composer-case"
     export_case(Session.recover(s.folder), engine, CaseMeta("R-1"), path, keys_dir=keys, render_pdf=fake_pdf)

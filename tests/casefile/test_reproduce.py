@@ -61,7 +61,12 @@ def test_resigned_edited_record_is_caught_by_replay(case, models, keys, tmp_path
     record = json.loads(read(case)["record.json"])
     record["steps"][1]["inputs"]["seed"] = 8
     bad = rewrite(case, tmp_path / "b.composer-case", {"record.json": json_bytes(record)}, load_signer(keys))
-    report = reproduce_fake(bad, models, keys)
+    with pytest.raises(CaseFileError, match="failed verification"):   # verify first (issue 16)
+        reproduce_fake(bad, models, keys)
+    from composer.casefile.reproduce import reproduce_case
+    from . import FakeLockSettings
+    report = reproduce_case(bad, models, engine_loader=lambda p: FakeEngine(), sha_of=fake_sha_of, keys_dir=keys,
+                            settings_from_json=FakeLockSettings.from_json, unverified=True)
     assert report.first_difference.step == 2 and report.first_difference.kind == "generate"
     assert report.integrity  # portrait.png names the original record's hash
 

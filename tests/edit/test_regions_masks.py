@@ -8,8 +8,8 @@ import pytest
 from PIL import Image
 
 from composer.edit.landmarks import FaceFeatures
-from composer.edit.masks import LockMask, Stroke, brush_path, feather_mask, mask_png
-from composer.edit.regions import LEFT_EYE, MOUTH, REGIONS, RIGHT_EYE, offsets_from, region_mask
+from composer.edit.masks import LockMask, Stroke, brush_path, feather_mask, mask_png, region_mask
+from composer.edit.regions import LEFT_EYE, MOUTH, REGIONS, RIGHT_EYE, offsets_from
 
 SHARD = Path(__file__).resolve().parents[3] / "shared/data/celeba/celeba128_shard00.npz"
 

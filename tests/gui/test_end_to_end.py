@@ -18,7 +18,7 @@ from composer.casefile.record import CaseMeta
 from composer.casefile.reproduce import reproduce_case
 from composer.casefile.verify import verify_case
 from composer.edit import LockSettings
-from composer.gui.report_pdf import render_pdf
+from composer.casefile.report_pdf import render_pdf
 
 SHIPPED = Path(__file__).resolve().parents[2] / "models" / "default"
 TEXT = "a young woman with long blond hair and a zorblax"

@@ -6,7 +6,7 @@ from PyQt5.QtCore import Qt
 from composer.casefile.export import export_case
 from composer.casefile.verify import verify_case
 from composer.gui.export_dialog import ExportDialog, default_name
-from composer.gui.report_pdf import render_pdf
+from composer.casefile.report_pdf import render_pdf
 
 
 def picked_session(qtbot, make_window, export=None):

@@ -174,3 +174,70 @@ def test_edit_instructions_are_read(schema, text, attribute, value):
     interp = read(schema, text)
     assert interp.state[attribute] is value
     assert not interp.not_understood
+
+
+@pytest.mark.parametrize("text, kept, dropped", [
+    ("a bald man with long blond hair", "Blond_Hair", "Bald"),
+    ("blond hair, completely bald", "Bald", "Blond_Hair"),
+    ("bald with a fringe", "Bangs", "Bald")])
+def test_bald_and_hair_conflict_later_wins(schema, text, kept, dropped):
+    interp = read(schema, text)
+    assert interp.state[kept] is True and interp.state[dropped] is None
+    assert any(c.winner == "later mention" and "only one can be true" in c.message
+               for c in interp.conflicts)
+
+
+def test_bald_with_grey_hair_is_not_a_conflict(schema):
+    """CelebA labels grey hair on many bald heads (grey at the sides)."""
+    interp = read(schema, "bald, grey hair")
+    assert interp.state["Bald"] is True and interp.state["Gray_Hair"] is True and not interp.conflicts
+
+
+@pytest.mark.parametrize("text, choices", [
+    ("a woman with a beard", {}), ("she had a moustache", {}), ("a beard", {"sex": "female"}),
+    ("a bald woman", {})])
+def test_unlikely_pairs_are_kept_and_reported(schema, text, choices):
+    interp = read(schema, text, **choices)
+    assert interp.state["Male"] is False
+    (conflict, *_) = interp.conflicts
+    assert conflict.winner == "both kept" and "check with the witness" in conflict.message
+    assert "Conflict: " in interp.report()
+
+
+def test_bald_dropdown_against_hair_colour_text(schema):
+    interp = read(schema, "blond hair", hairline="bald")
+    assert interp.state["Blond_Hair"] is True and interp.state["Bald"] is None
+    assert interp.conflicts[0].attribute == "Bald" and interp.conflicts[0].winner == "free text"
+    interp = read(schema, "blond hair", text_last=False, hairline="bald")
+    assert interp.state["Blond_Hair"] is None and interp.state["Bald"] is True
+
+
+def test_no_beard_beside_a_moustache_is_not_a_conflict(schema):
+    for text in ("no beard, just a moustache", "a moustache but no beard"):
+        interp = read(schema, text)
+        assert interp.state["Mustache"] is True and interp.state["No_Beard"] is False
+        assert interp.conflicts == () and interp.corrections == ()
+
+
+def test_corrections_are_kept_in_order_and_the_later_wins(schema):
+    """Issue 15 section 3: 'no glasses' then 'Correction: he wore glasses'."""
+    interp = read(schema, "no glasses, smiling. Correction: he wore glasses")
+    assert interp.state["Eyeglasses"] is True
+    (c,) = interp.corrections
+    assert (c.earlier, c.earlier_value, c.later, c.later_value, c.cue) == (
+        "no glasses", False, "glasses", True, "Correction")
+    assert c.earlier_start < c.later_start
+    report = interp.report()
+    assert ("Correction: free text says 'no glasses' (Eyeglasses = no) and later, after "
+            "'Correction', 'glasses' (Eyeglasses = yes)") in report
+    assert "Conflict:" not in report  # shown once, as a correction
+    data = json.loads(json.dumps(interp.to_json()))
+    assert data["corrections"][0]["earlier"] == "no glasses" and data["corrections"][0]["later"] == "glasses"
+    # a contradiction without a cue is still a conflict, and recorded as an (implicit) correction
+    plain = read(schema, "glasses ... no glasses")
+    assert plain.corrections[0].cue == "" and "Conflict:" in plain.report()
+
+
+def test_approximate_readings_are_noted_in_the_report(schema):
+    report = read(schema, "salt-and-pepper hair").report()
+    assert "Gray_Hair = yes (partial greying read as Gray_Hair" in report

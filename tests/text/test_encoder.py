@@ -10,7 +10,7 @@ import torch
 
 from composer.gan.config import ModelConfig
 from composer.text.captions import paraphrase
-from composer.text.encoder import TextEncoder
+from composer.gan.encoder import TextEncoder
 from composer.train.text_encoder import (EncoderTrainConfig, build_vocabulary, encode_texts, measure_encoder,
                                          train_encoder)
 

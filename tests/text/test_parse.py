@@ -184,3 +184,69 @@ def test_recognised_but_unsupported_words_say_why():
     assert "red hair" in {u.text: u.reason for u in parse("ginger, purple eyes").unknown}["ginger"]
     assert "eye colour" in {u.text: u.reason for u in parse("purple eyes").unknown}["purple eyes"]
     assert settings("long blonde hair") == [("Blond_Hair", True)]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("black wavy hair", [("black", "Black_Hair"), ("wavy hair", "Wavy_Hair")]),
+    ("dark brown curly hair", [("dark brown", "Brown_Hair"), ("curly hair", "Wavy_Hair")]),
+    ("black curly-haired", [("black", "Black_Hair"), ("curly-haired", "Wavy_Hair")]),
+    ("grey straight hair", [("grey", "Gray_Hair"), ("straight hair", "Straight_Hair")]),
+])
+def test_colour_and_texture_before_hair(text, expected):
+    """Issue 15: colour + texture + hair keeps the colour, and 'black' is not an ethnicity here."""
+    result = parse(text)
+    assert [(m.text, m.attribute) for m in result.matches] == expected
+    assert not result.unknown
+    assert_covers_every_character(text)
+
+
+@pytest.mark.parametrize("text, young", [
+    ("around seventy", False), ("about fifty", False), ("aged forty-five", False),
+    ("twenty five years old", True), ("forty-ish", False), ("thirtyish", True), ("sixty odd", False),
+    ("he was 30", True), ("she was fifty", False), ("nearly forty", True), ("over sixty", False),
+    ("under 30", True), ("late thirties", True), ("early forties", False), ("mid-forties", False)])
+def test_spelled_out_ages_follow_the_numeric_threshold(text, young):
+    assert ("Young", young) in settings(text)
+
+
+@pytest.mark.parametrize("text", ["about six foot", "5 ft 10", "about 6 foot", "twelve stone",
+                                  "over 30", "about five eight"])
+def test_heights_and_vague_numbers_are_not_ages(text):
+    assert ("Young", True) not in settings(text) and ("Young", False) not in settings(text)
+
+
+def test_doubt_is_reported_not_drawn():
+    result = parse("not sure if he had glasses, but a beard")
+    assert settings("not sure if he had glasses, but a beard") == [("Male", True), ("No_Beard", False)]
+    unknown = {u.text: u.reason for u in result.unknown}
+    assert "not sure" in unknown["glasses"]
+    assert any(f.text == "not sure" and "unsure of 'glasses'" in f.reason for f in result.filler)
+
+
+def test_correction_cues_are_kept():
+    result = parse("no glasses. Correction: he wore glasses")
+    assert [(f.text, f.reason) for f in result.filler if f.reason == "correction cue"] == [
+        ("Correction", "correction cue")]
+    assert settings("no wait, glasses") == [("Eyeglasses", True)]  # "no wait" is not a negation
+
+
+@pytest.mark.parametrize("text, words, reason", [
+    ("going grey at the sides", "going grey at the sides", "partial greying"),
+    ("greying temples", "greying temples", "partial greying"),
+    ("auburn hair", "auburn hair", "no red hair attribute"),
+    ("ginger", "ginger", "Brown_Hair"),
+    ("a round face", "round face", "Oval_Face and Chubby"),
+    ("long hair", "long hair", "hair length"),
+    ("long wavy hair", "long", "hair length"),
+])
+def test_specific_not_understood_reasons(text, words, reason):
+    """Issue 15: hair length, round faces, partial greying and red hair say why, and set nothing."""
+    unknown = {u.text: u.reason for u in parse(text).unknown}
+    assert reason in unknown[words]
+    assert ("Gray_Hair", True) not in settings(text) and ("Brown_Hair", True) not in settings(text)
+    assert ("Oval_Face", False) not in settings(text)
+
+
+def test_whole_head_greying_is_gray_hair_with_a_note():
+    (match,) = parse("salt and pepper hair").matches
+    assert (match.attribute, match.value) == ("Gray_Hair", True) and "partial greying" in match.note

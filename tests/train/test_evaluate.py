@@ -11,8 +11,8 @@ import pytest
 
 from composer.gan.bundle import load_bundle
 from composer.train.classifier import Classifier, ClassifierConfig, ensure_classifier
-from composer.train.evaluate import (EvalConfig, agreement_report, caption_of, evaluate, format_report,
-                                     generate, subsample)
+from composer.train.evaluate import (WATCHED_ATTRIBUTES, EvalConfig, agreement_report, caption_of,
+                                     evaluate_seeds, format_report, format_summary, generate, subsample)
 
 PER_SPLIT = {0: 16, 1: 6, 2: 12}   # train, val, test images in the mini folder
 TINY = ClassifierConfig(width=8, feature_dim=16, epochs=1, batch=8, threads=2)
@@ -100,17 +100,35 @@ def test_evaluate_end_to_end(tiny_bundle, mini_celeba, classifier_dir):
     logs = []
     clf = ensure_classifier(classifier_dir, mini_celeba, TINY, logs.append)   # cached: no retraining
     assert logs == [] and clf.meta["n_test"] == PER_SPLIT[2] and len(clf.meta["test_accuracy"]) == 40
-    cfg = EvalConfig(limit=8, diversity_captions=2, diversity_candidates=3)
-    report = evaluate(load_bundle(tiny_bundle), clf, mini_celeba, cfg, log=lambda _: None)
+    cfg = EvalConfig(limit=8, diversity_captions=2, diversity_candidates=3, kid_subsets=4, detector_train=16,
+                     detector_epochs=1)
+    doc = evaluate_seeds(load_bundle(tiny_bundle), clf, mini_celeba, cfg, seeds=(0, 1), log=lambda _: None)
+    report = doc["runs"][0]
+    assert doc["seeds"] == [0, 1] and len(doc["runs"]) == 2 and doc["n"] == 8
+    assert doc["agreement"] == report["agreement"]                        # seed 0's report at the top level
+    assert doc["runs"][1]["config"]["seed"] == 1
     assert report["n"] == 8 and report["model"]["name"] == "tiny-random"
     assert set(report["agreement"]["groups"]) == {"sex", "age", "hair colour", "glasses", "facial hair",
                                                   "smile", "hat"}
     fd = report["frechet"]
     assert fd["generated_vs_test"] > 0 and fd["train_vs_test_floor"] > 0
     assert report["diversity"]["captions"] == 2 and report["diversity"]["generated"] >= 0
-    json.dumps(report)                                      # JSON-ready
+    kid = report["kid"]
+    assert {"generated_vs_test", "floor", "floor_std", "ratio", "subset_size"} <= set(kid)
+    assert kid["subset_size"] == 3 and kid["subsets"] == 4                   # min(1000, 8 // 2, 6 val // 2)
+    det = report["detector"]
+    assert 0 <= det["held_out_accuracy"] <= 1 and det["n_train_real"] == 16 and det["held_out"]["n_real"] == 8
+    assert {"generated_vs_test", "val_vs_test_floor", "ratio"} <= set(det["frechet"]) and "ratio" in det["kid"]
+    measures = doc["summary"]["measures"]
+    for k in ("agreement_ratio", "frechet_ratio", "kid_ratio", "kid_floor", "diversity_ratio",
+              "detector_accuracy", "detector_frechet_ratio", "detector_kid_ratio"):
+        assert measures[k]["min"] <= measures[k]["median"] <= measures[k]["max"] and len(measures[k]["values"]) == 2
+    ratios = doc["summary"]["attribute_ratios"]
+    assert ratios and set(ratios) <= set(report["agreement"]["attributes"]) and WATCHED_ATTRIBUTES[0] == "Bald"
+    json.dumps(doc)                                         # JSON-ready
     table = format_report(report)
-    assert "facial hair" in table and "Fréchet" in table
+    assert "facial hair" in table and "Fréchet" in table and "KID" in table and "detector" in table
+    assert "kid_ratio" in format_summary(doc)
 
 
 def test_cli_end_to_end_and_errors(tiny_bundle, mini_celeba, classifier_dir, tmp_path, capsys):
@@ -124,10 +142,23 @@ def test_cli_end_to_end_and_errors(tiny_bundle, mini_celeba, classifier_dir, tmp
     args = parser.parse_args(["evaluate", "--model", str(tmp_path), "--data", str(mini_celeba)])
     assert args.func(args) == 2
     assert "model.json" in capsys.readouterr().err
+    # an unwritable --out fails before any work (the classifier folder is not even created)
+    (tmp_path / "a_file").write_text("x")
+    fresh_clf = tmp_path / "no_classifier_yet"
+    for bad in (tmp_path, tmp_path / "a_file" / "report.json"):
+        args = parser.parse_args(["evaluate", "--model", str(tiny_bundle), "--classifier", str(fresh_clf),
+                                  "--data", str(mini_celeba), "--out", str(bad)])
+        assert args.func(args) == 2
+        assert "report" in capsys.readouterr().err and not fresh_clf.exists()
+    args = parser.parse_args(base + ["--data", str(mini_celeba), "--seeds", "0"])
+    assert args.func(args) == 2 and "--seeds" in capsys.readouterr().err
     out = tmp_path / "report.json"
     args = parser.parse_args(base + ["--data", str(mini_celeba), "--limit", "6", "--out", str(out),
-                                     "--diversity-captions", "2", "--candidates", "3"])
+                                     "--diversity-captions", "2", "--candidates", "3", "--seeds", "2",
+                                     "--no-detector"])
     assert args.func(args) == 0
     report = json.loads(out.read_text())
-    assert report["n"] == 6 and report["diversity"]["candidates"] == 3
-    assert "requested-attribute agreement" in capsys.readouterr().out
+    assert report["n"] == 6 and report["diversity"]["candidates"] == 3 and report["seeds"] == [0, 1]
+    assert "detector" not in report and "kid_ratio" in report["summary"]["measures"]
+    printed = capsys.readouterr().out
+    assert "requested-attribute agreement" in printed and "median (range)" in printed

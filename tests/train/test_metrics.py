@@ -1,12 +1,13 @@
-"""Metrics: balanced accuracy, agreement, group means, Fréchet distance, diversity, nearest sets."""
+"""Metrics: balanced accuracy, agreement, group means, Fréchet distance, KID, diversity, nearest sets."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
 from composer.train.metrics import (GROUPS, agreement, balanced_accuracy, frechet_distance,
-                                    frechet_from_stats, group_scores, mean_pairwise_distance,
-                                    nearest_label_sets)
+                                    frechet_from_stats, group_scores, kernel_inception_distance, kid_ratio,
+                                    mean_pairwise_distance, mmd2_unbiased, nearest_label_sets,
+                                    polynomial_kernel)
 
 
 def test_balanced_accuracy_counts_rare_positives():
@@ -72,3 +73,42 @@ def test_mean_pairwise_distance_and_nearest_sets():
         mean_pairwise_distance(np.ones((1, 3)))
     labels = np.array([[1, 1, 0], [0, 0, 0], [1, 1, 1], [1, 0, 0]], dtype=float)
     assert list(nearest_label_sets(labels, np.array([1, 1, 0]), 3)) == [0, 2, 3]
+
+
+def test_mmd2_matches_brute_force_formula():
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(4, 3)), rng.normal(0.5, 1.0, size=(5, 3))
+    k = lambda a, b: (float(a @ b) / 3 + 1) ** 3                             # noqa: E731
+    xx = sum(k(x[i], x[j]) for i in range(4) for j in range(4) if i != j) / (4 * 3)
+    yy = sum(k(y[i], y[j]) for i in range(5) for j in range(5) if i != j) / (5 * 4)
+    xy = sum(k(x[i], y[j]) for i in range(4) for j in range(5)) / (4 * 5)
+    assert mmd2_unbiased(x, y) == pytest.approx(xx + yy - 2 * xy, rel=1e-12)
+    assert polynomial_kernel(x, y).shape == (4, 5)
+    assert mmd2_unbiased(x, y) == pytest.approx(mmd2_unbiased(y, x), rel=1e-12)   # symmetric
+    with pytest.raises(ValueError):
+        mmd2_unbiased(x, y[:, :2])
+
+
+def test_kid_is_unbiased_for_one_distribution_and_positive_for_a_shift():
+    rng = np.random.default_rng(1)
+    same = np.array([mmd2_unbiased(rng.normal(size=(30, 4)), rng.normal(size=(30, 4))) for _ in range(300)])
+    # unbiased: the mean over repeats is 0 within its standard error (a biased V-statistic is > 0)
+    assert abs(same.mean()) < 3 * same.std() / np.sqrt(len(same))
+    assert (same < 0).any()                                              # so single estimates can be negative
+    shifted = mmd2_unbiased(rng.normal(size=(30, 4)), rng.normal(1.0, 1.0, size=(30, 4)))
+    assert shifted > 10 * same.std()
+
+
+def test_kid_subsets_and_guarded_ratio():
+    rng = np.random.default_rng(2)
+    a, b = rng.normal(size=(40, 4)), rng.normal(0.8, 1.0, size=(30, 4))
+    k1, k2 = kernel_inception_distance(a, b, 5, 100, seed=3), kernel_inception_distance(a, b, 5, 100, seed=3)
+    assert k1 == k2 and k1["subset_size"] == 15 and k1["subsets"] == 5      # min(100, 40 // 2, 30 // 2)
+    assert k1["mean"] > 0 and k1["std"] > 0
+    assert k1 != kernel_inception_distance(a, b, 5, 100, seed=4)
+    assert kid_ratio({"mean": 0.6}, {"mean": 0.2, "std": 0.1}) == pytest.approx(3.0)
+    # a floor at or below its own noise: the ratio is taken against the noise, never a tiny or negative floor
+    assert kid_ratio({"mean": 0.6}, {"mean": -0.05, "std": 0.1}) == pytest.approx(6.0)
+    assert kid_ratio({"mean": 0.6}, {"mean": 0.0, "std": 0.0}) > 0
+    with pytest.raises(ValueError):
+        kernel_inception_distance(a[:1], b)

@@ -163,9 +163,6 @@ class CandidateGrid(QWidget):
         self._caption.setText(caption)
         self._mark(selected)
 
-    def set_selected(self, index: Optional[int]) -> None:
-        self._mark(index)
-
     def selected(self) -> Optional[int]:
         return self._selected
 

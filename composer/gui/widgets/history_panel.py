@@ -9,49 +9,21 @@ from __future__ import annotations
 
 from typing import Optional
 
-import numpy as np
 from PyQt5.QtCore import QSize, Qt, pyqtSignal
 from PyQt5.QtGui import QBrush, QColor, QFont, QIcon, QPixmap
 from PyQt5.QtWidgets import QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
+from composer import operations
 from composer.gui.images import thumbnail
 
 THUMB = 48
-SUMMARY_MAX = 28   # characters of a caption shown in the list; the tooltip has all of it
 ROLE_STEP = Qt.UserRole + 1
 START = -1  # item id for "before the first step"
 
 
 def step_summary(step) -> str:
-    """One line describing a step for the artist."""
-    i, n = step.inputs, len(step.outputs)
-    text = {
-        "describe": lambda: f"Describe: {_shorten(i.get('caption') or '(nothing yet)')}",
-        "generate": lambda: f"Generate {n} (seed {i.get('seed')})",
-        "evolve": lambda: f"More like this ×{n} (strength {float(i.get('strength', 0)):.2f})",
-        "pick": lambda: f"Pick candidate {int(i.get('index', 0)) + 1}",
-        "lock": lambda: "Lock " + (", ".join(i.get("regions") or []) or "painted area"),
-        "resynthesise": lambda: f"Re-synthesise ×{n} ({i.get('steps_run')} steps)",
-        "import_reference": lambda: f"Photo {str(i.get('source', '')).rsplit('/', 1)[-1]}",
-    }.get(step.kind, lambda: step.kind)()
-    return f"{step.id}. {text}"
-
-
-def _shorten(text: str) -> str:
-    return text if len(text) <= SUMMARY_MAX else text[:SUMMARY_MAX - 1].rstrip() + "…"
-
-
-def step_image(session, step) -> Optional[np.ndarray]:
-    """The step's thumbnail: its first image, or the lock mask in grey."""
-    try:
-        if step.outputs:
-            return session.image(step.outputs[0].sha256)
-        if step.kind == "lock":
-            m = np.round(session.lock_mask(step.id) * 255).astype(np.uint8)
-            return np.repeat(m[..., None], 3, axis=2)
-    except KeyError:  # image missing from a recovered session: show the step without it
-        return None
-    return None
+    """One line describing a step for the artist (each step kind's label, composer.operations)."""
+    return f"{step.id}. {operations.label(step)}"
 
 
 def _blank() -> QPixmap:
@@ -121,11 +93,6 @@ class HistoryPanel(QWidget):
         marked.setFont(0, font)
         self.tree.setCurrentItem(marked)
 
-    def current_step_id(self) -> Optional[int]:
-        item = self.tree.currentItem()
-        sid = None if item is None else item.data(0, ROLE_STEP)
-        return None if sid in (None, START) else int(sid)
-
     def item_count(self) -> int:
         return len(self._items) - 1 if self._items else 0
 
@@ -138,7 +105,7 @@ class HistoryPanel(QWidget):
 
     def _icon(self, session, step) -> QIcon:
         if step.id not in self._thumbs:
-            image = step_image(session, step)
+            image = operations.thumbnail(session, step)
             self._thumbs[step.id] = QIcon(_blank() if image is None else thumbnail(image, THUMB))
         return self._thumbs[step.id]
 

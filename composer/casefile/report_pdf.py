@@ -80,6 +80,10 @@ def render_pdf(content: ReportContent) -> bytes:
 
 def _draw(page: _Page, c: ReportContent, height: float) -> None:
     page.text(f"Composite portrait \u2014 case {c.case_id}", 18, bold=True)
+    if c.disclaimer:
+        page.text(c.disclaimer, 9, bold=True)
+    if c.model_warning:
+        page.text(c.model_warning, 9, bold=True)
     page.text(f"Date (UTC): {c.date}    Operator: {c.operator or DASH}    "
               f"Witness reference: {c.witness_ref or DASH}", 10)
     side = min(page.width * 0.5, height * 0.38)
@@ -97,6 +101,8 @@ def _draw(page: _Page, c: ReportContent, height: float) -> None:
     text_page.text(", ".join(c.not_understood) if c.not_understood else "nothing", 10)
     page.p.restore()
     page.y = max(top + side, text_page.y) + 0.2 * DPI
+    if c.hand_edits:
+        _hand(page, c)
     if c.history_png:
         page.text("History (portraits picked, oldest first)", 12, bold=True)
         thumb = min(page.width / max(len(c.history_png), 1), 1.2 * DPI) - 0.08 * DPI
@@ -114,3 +120,28 @@ def _draw(page: _Page, c: ReportContent, height: float) -> None:
     page.text(f"Composer {c.app_version}; {c.n_steps} steps; {c.n_images_shown} images shown to the witness "
               "(all kept in the case file).", 8)
     page.text(c.verification, 8)
+    for line in c.witness_lines:
+        page.text(line, 9, gap=0.12)
+
+
+def _hand(page: _Page, c: ReportContent) -> None:
+    """The artist's hand edits, listed, with the mask of the pixels they changed beside the list."""
+    page.text("Hand edits (the artist's work, not the model's)", 12, bold=True)
+    mask = 1.1 * DPI if c.hand_mask_png else 0.0
+    top = page.y
+    if mask:
+        page.image(c.hand_mask_png, 0, mask)
+        page.y += mask + 0.02 * DPI
+        caption = _at(page, mask + 0.4 * DPI)
+        caption.text("pixels changed by hand (white)", 7)
+        page.y = caption.y
+    lines = _at(page, page.width - mask - 0.2 * DPI)
+    lines.y = top
+    page.p.save()
+    page.p.translate(mask + (0.2 * DPI if mask else 0.0), 0)
+    for line in c.hand_edits[:14]:
+        lines.text(line, 8, gap=0.05)
+    if len(c.hand_edits) > 14:
+        lines.text(f"… and {len(c.hand_edits) - 14} more (all in record.json)", 8)
+    page.p.restore()
+    page.y = max(page.y, lines.y) + 0.2 * DPI

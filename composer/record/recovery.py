@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import stat
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
@@ -16,7 +19,7 @@ from typing import Mapping
 import numpy as np
 
 from composer.atomic import atomic_write_bytes
-from composer.casefile.codec import decode_png, encode_png, pixels_sha256
+from composer.record.codec import decode_png, encode_png, pixels_sha256
 from composer.errors import CaseFileError
 
 SESSION_FILE = "session.json"
@@ -45,8 +48,49 @@ class RecoveryInfo:
     closed: bool
 
 
+PRIVATE_MODE = 0o700          # recovery folders hold witness images: owner only
+ORPHAN_TEMP_RE = re.compile(r"^\..+\.tmp$")   # what composer.atomic leaves behind when killed mid-write
+ORPHAN_MIN_AGE_S = 60.0
+
+
+def ensure_private_folder(folder: Path) -> None:
+    """Make `folder` (and its blobs/ subfolder) exist with mode 0700, tightening existing ones.
+    The recovery root's session folders and blobs are never group- or world-readable."""
+    Path(folder).parent.mkdir(parents=True, exist_ok=True, mode=PRIVATE_MODE)   # a new recovery root too
+    for path in (Path(folder), Path(folder) / BLOBS):
+        path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_MODE)
+        try:
+            st = os.lstat(path)
+            if stat.S_ISDIR(st.st_mode) and st.st_mode & 0o077:
+                os.chmod(path, PRIVATE_MODE)   # lstat said it is a real folder, not a link
+        except OSError:
+            pass
+
+
+def clean_orphan_temps(folder: Path, min_age_s: float = ORPHAN_MIN_AGE_S) -> list[Path]:
+    """Delete temp files a crash left in a session folder (``.<name>.<random>.tmp``, plain files
+    older than `min_age_s`, never links); returns what was removed."""
+    removed = []
+    now = time.time()
+    for sub in (Path(folder), Path(folder) / BLOBS):
+        try:
+            entries = list(os.scandir(sub))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if (ORPHAN_TEMP_RE.match(entry.name) and entry.is_file(follow_symlinks=False)
+                        and now - entry.stat(follow_symlinks=False).st_mtime >= min_age_s):
+                    os.unlink(entry.path)
+                    removed.append(Path(entry.path))
+            except OSError:
+                continue
+    return removed
+
+
 def write_blob(folder: Path, sha: str, pixels: np.ndarray) -> None:
     """Store an image or mask once; an existing blob with this content hash is left alone."""
+    ensure_private_folder(folder)
     path = folder / BLOBS / f"{sha}.png"
     if path.exists():
         return
@@ -59,7 +103,8 @@ def write_blob(folder: Path, sha: str, pixels: np.ndarray) -> None:
 def write_state(folder: Path, state: Mapping) -> None:
     """Atomically replace session.json (call after the blobs it names are written)."""
     data = json.dumps(state, indent=1, sort_keys=True).encode("utf-8")
-    atomic_write_bytes(folder / SESSION_FILE, data, overwrite=True)
+    ensure_private_folder(folder)
+    atomic_write_bytes(folder / SESSION_FILE, data, overwrite=True, mode=0o600)
 
 
 def read_state(folder: Path) -> dict:
@@ -109,6 +154,7 @@ def find_recovery(root: Path | str | None = None, *, include_closed: bool = Fals
         sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else [])
     infos = []
     for folder in folders:
+        clean_orphan_temps(folder)   # a crash mid-write leaves .<name>.*.tmp files behind
         try:
             state = read_state(folder)
         except RecoveryError:

@@ -1,6 +1,7 @@
 """The steps a session records and a case file stores: what was done, with what, showing what.
 
-A Step's `inputs` are exactly the Engine call's arguments (JSON-safe: seeds, latents as base64
+The kinds themselves are defined by `composer.operations` (one module per kind), which registers
+each here. A Step's `inputs` are exactly the Engine call's arguments (JSON-safe: seeds, latents as base64
 float32, images and masks by content hash), so the step can be replayed; `notes` only explain it.
 """
 from __future__ import annotations
@@ -11,8 +12,16 @@ from datetime import datetime, timezone
 from types import MappingProxyType
 from typing import Any, Mapping, Optional
 
-STEP_KINDS = ("describe", "generate", "pick", "evolve", "lock", "resynthesise", "import_reference")
-IMAGE_KINDS = frozenset({"generate", "evolve", "resynthesise", "import_reference"})  # steps that show new images
+_KINDS: dict[str, bool] = {}  # step kind -> whether its outputs are new images shown to the witness
+
+
+def register_kind(kind: str, shows_images: bool) -> None:
+    """Make `kind` a step kind the record accepts (composer.operations registers each of its own)."""
+    _KINDS[kind] = bool(shows_images)
+
+
+def shows_images(kind: str) -> bool:
+    return _KINDS.get(kind, False)
 
 
 def utc_now() -> str:
@@ -68,7 +77,7 @@ class Step:
     notes: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.kind not in STEP_KINDS:
+        if self.kind not in _KINDS:
             raise ValueError(f"unknown step kind {self.kind!r}")
         object.__setattr__(self, "inputs", MappingProxyType(json_copy(dict(self.inputs))))
         object.__setattr__(self, "notes", MappingProxyType(json_copy(dict(self.notes))))
