@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 from pathlib import Path
 
@@ -56,36 +55,6 @@ def display_problem(env=os.environ) -> str | None:
     return NO_DISPLAY
 
 
-def _install_fatal_handler() -> None:
-    """Turn Qt's fatal start-up errors (no usable platform plugin, missing xcb libraries, a display that
-    does not answer) into one line and exit 2, instead of SIGABRT after the raw plugin text."""
-    from PyQt5.QtCore import QtFatalMsg, qInstallMessageHandler
-
-    from composer.cli.validate import safe
-
-    held: list[str] = []
-
-    def handler(kind, _context, message):
-        if kind == QtFatalMsg:
-            detail = " ".join(" ".join(held[-2:] + [message]).split())[:300]
-            shown = ", ".join(f"{k}={os.environ[k]}" for k in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
-                              if os.environ.get(k))
-            sys.stderr.write(safe(
-                f"error: the window cannot open ({shown or 'no display set'}): check that the display is "
-                "running and reachable, install the system libraries the Qt window needs (README, 'Install "
-                "and run'), or run under xvfb-run; QT_QPA_PLATFORM=offscreen runs without a window. "
-                f"Qt said: {detail}") + "\n")
-            sys.stderr.flush()
-            os._exit(2)
-        if message.startswith(("qt.qpa", "Could not", "QStandardPaths")) or "plugin" in message:
-            held.append(message)    # shown only if start-up fails
-            del held[:-20]
-            return
-        sys.stderr.write(message + "\n")
-
-    qInstallMessageHandler(handler)
-
-
 def run(args: argparse.Namespace) -> int:
     from composer.cli.validate import check_model_arg
     from composer.errors import ComposerError
@@ -95,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
         raise ComposerError(problem)
     check_model_arg(args.model)
     ensure_runtime_dir()
-    _install_fatal_handler()
+    from composer.gui.fatal import install_fatal_handler
+    install_fatal_handler()
     from composer.gui.app import run as run_gui
 
     return run_gui([], model=args.model, device=args.device)
