@@ -19,8 +19,8 @@ caricature (tests check each slider's Jacobian stays positive).
 """
 from __future__ import annotations
 
-import math
 from functools import lru_cache
+from composer.edit.sliders import SliderSet
 from dataclasses import dataclass, fields
 from typing import Mapping, Optional
 
@@ -58,8 +58,10 @@ WARPS: Mapping[str, tuple[str, dict[str, tuple[float, float]]]] = {
 
 
 @dataclass(frozen=True)
-class WarpSettings:
+class WarpSettings(SliderSet):
     """Slider values in [-1, 1]; 0 is neutral (the identity)."""
+
+    _label = "warp"
 
     eye_spacing: float = 0.0
     eye_height: float = 0.0
@@ -72,30 +74,6 @@ class WarpSettings:
     face_width: float = 0.0
     face_length: float = 0.0
     ear_size: float = 0.0
-
-    def __post_init__(self) -> None:
-        for f in fields(self):
-            v = float(getattr(self, f.name))
-            if not math.isfinite(v) or not -1.0 <= v <= 1.0:
-                raise ValueError(f"warp {f.name} must be between -1 and 1, not {getattr(self, f.name)!r}")
-            object.__setattr__(self, f.name, v + 0.0)   # -0.0 -> 0.0
-
-    @property
-    def neutral(self) -> bool:
-        return all(getattr(self, f.name) == 0.0 for f in fields(self))
-
-    def active(self) -> dict[str, float]:
-        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) != 0.0}
-
-    def to_json(self) -> dict:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
-
-    @classmethod
-    def from_json(cls, d: Mapping) -> "WarpSettings":
-        extra = set(d) - {f.name for f in fields(cls)}
-        if extra:
-            raise ValueError(f"unknown warp(s) {sorted(extra)}; choose from {', '.join(WARPS)}")
-        return cls(**dict(d))
 
 
 assert set(WARPS) == {f.name for f in fields(WarpSettings)}
