@@ -14,7 +14,7 @@ from composer.gui.settings import CANDIDATE_COUNTS
 
 # name: (menu, text, shortcut, tip)
 SPECS = {
-    "export": ("&File", "&Export case file…", "Ctrl+E", "Write the signed case file and its PDF"),
+    "export": ("&File", "&Export case file…", "Ctrl+Shift+S", "Write the signed case file and its PDF"),
     "photo": ("&File", "Lock from &photo…", "Ctrl+O", "Take locked regions from a reference photo"),
     "recover": ("&File", "&Recover session…", "", "Reopen an autosaved session"),
     "quit": ("&File", "&Quit", "Ctrl+Q", "Close Composer"),
@@ -23,7 +23,7 @@ SPECS = {
     "cancel": ("&Edit", "&Cancel job", "Esc", "Stop the running job"),
     "describe": ("&Edit", "Focus &description", "Ctrl+D", "Type the witness's words"),
     "generate": ("&Portrait", "&Generate", "Ctrl+G", "Draw new candidates for the caption"),
-    "evolve": ("&Portrait", "&More like this", "Ctrl+M", "Variations around the picked face"),
+    "evolve": ("&Portrait", "&More like this", "Ctrl+E", "Variations around the picked face"),
     "resynthesise": ("&Portrait", "&Re-synthesise unlocked", "Ctrl+R",
                      "Keep the locked regions, redraw the rest"),
     "clear_lock": ("&Portrait", "C&lear lock", "Ctrl+Shift+L", "Unlock everything"),

@@ -22,7 +22,7 @@ from composer.gui.widgets.page_preview import render_page_preview
 
 # exporter(meta, path, render_pdf) -> ExportResult (path, record_sha256, signer_fingerprint, ...)
 Exporter = Callable[[CaseMeta, Path, Callable], object]
-SUFFIX = ".zip"
+from composer.casefile.export import SUFFIX  # one extension for the window and the CLI: .composer-case
 
 
 def default_name(case_id: str) -> str:

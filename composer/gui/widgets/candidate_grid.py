@@ -110,7 +110,7 @@ class CandidateGrid(QWidget):
         self.generate_button = QPushButton("&Generate")
         self.generate_button.setToolTip("Draw new candidates for the caption (Ctrl+G)")
         self.evolve_button = QPushButton("&More like this")
-        self.evolve_button.setToolTip("Variations around the picked candidate (Ctrl+M)")
+        self.evolve_button.setToolTip("Variations around the picked candidate (Ctrl+E)")
         self.strength = QSlider(Qt.Horizontal, minimum=5, maximum=100, value=50)
         self.strength.setAccessibleName("Variation strength")
         self.strength.setToolTip("How far variations may stray from the picked face")
