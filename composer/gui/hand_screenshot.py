@@ -8,16 +8,15 @@ OUTDIR/screenshot-hand.png; settings and autosaves go to a temporary folder.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 from pathlib import Path
 from typing import Optional, Sequence
 
-from PyQt5.QtCore import QCoreApplication, QSettings, Qt
+from PyQt5.QtCore import QCoreApplication, QSettings
 from PyQt5.QtWidgets import QApplication
 
-from composer.gui.screenshots import run_step, wait_until
+from composer.gui.screenshots import run_step, screenshot_app, wait_until
 
 TEXT = "a middle aged man with short black hair, a scar on his left cheek and a mole"
 
@@ -63,10 +62,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument("outdir", type=Path)
     p.add_argument("--model", type=Path, default=None)
     args = p.parse_args(argv)
-    QCoreApplication.setAttribute(Qt.AA_EnableHighDpiScaling, True)
-    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    app = QApplication.instance() or QApplication(["composer-hand-screenshot"])  # noqa: F841
+    app = screenshot_app("composer-hand-screenshot")  # noqa: F841
     print(take(args.outdir, args.model))
     return 0
 

@@ -96,6 +96,15 @@ def take(outdir: Path, model: Optional[Path], text: str, timeout_s: float,
         return paths
 
 
+def screenshot_app(name: str) -> QApplication:
+    """The QApplication of a screenshot script: high-DPI aware, offscreen when there is no display."""
+    QCoreApplication.setAttribute(Qt.AA_EnableHighDpiScaling, True)
+    QCoreApplication.setAttribute(Qt.AA_UseHighDpiPixmaps, True)
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    return QApplication.instance() or QApplication([name])
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     p = argparse.ArgumentParser(prog="python -m composer.gui.screenshots", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -105,11 +114,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument("--timeout", type=float, default=300.0, help="seconds per wait")
     p.add_argument("--lock-steps", type=int, default=20, help="optimiser steps for the re-synthesis")
     args = p.parse_args(argv)
-    QCoreApplication.setAttribute(Qt.AA_EnableHighDpiScaling, True)
-    QCoreApplication.setAttribute(Qt.AA_UseHighDpiPixmaps, True)
-    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    app = QApplication.instance() or QApplication(["composer-screenshots"])  # noqa: F841
+    app = screenshot_app("composer-screenshots")  # noqa: F841
     for path in take(args.outdir, args.model, args.text, args.timeout, lock_steps=args.lock_steps):
         print(path)
     return 0

@@ -136,6 +136,14 @@ def _model_config(cfg: TrainConfig) -> ModelConfig:
     return ModelConfig(image_size=cfg.image_size, ngf=cfg.ngf, ndf=cfg.ndf, text_pool=pool)
 
 
+def _encoder_labels(cfg: TrainConfig, data: FaceData) -> tuple[np.ndarray, np.ndarray]:
+    """Label sets the text encoder is fitted on and measured against: CelebA's train and test
+    splits, or a tag folder's own labels for both."""
+    if data.kind == "celeba":
+        return load_celeba_labels(Path(cfg.data), "train"), load_celeba_labels(Path(cfg.data), "test")
+    return data.labels, data.labels
+
+
 def prepare_encoder(cfg: TrainConfig, data: FaceData, mcfg: ModelConfig, d: Dist, log) -> tuple[TextEncoder, Vocabulary, dict]:
     folder = Path(cfg.encoder) if cfg.encoder else Path(cfg.out) / "encoder"
     if not (folder / "encoder.json").is_file():
@@ -143,11 +151,7 @@ def prepare_encoder(cfg: TrainConfig, data: FaceData, mcfg: ModelConfig, d: Dist
             raise FileNotFoundError(f"{folder / 'encoder.json'} not found (--encoder)")
         if d.main:
             log("training the text encoder on captions written from the labels")
-            if data.kind == "celeba":
-                fit = load_celeba_labels(Path(cfg.data), "train")
-                held = load_celeba_labels(Path(cfg.data), "test")
-            else:
-                fit, held = data.labels, data.labels
+            fit, held = _encoder_labels(cfg, data)
             enc, vocab, metrics = fit_text_encoder(fit, held, data.label_names, mcfg,
                                                    EncoderTrainConfig(steps=cfg.encoder_steps, batch=64, seed=cfg.seed), log)
             save_encoder(folder, enc, vocab, metrics, mcfg)
@@ -192,10 +196,7 @@ def continue_from(cfg: TrainConfig, data: FaceData) -> LoadedModel:
 
 def _finetune_encoder(cfg: TrainConfig, data: FaceData, base: LoadedModel, mcfg: ModelConfig, log):
     """--encoder-finetune-steps: continue the bundle's encoder on the current caption templates."""
-    if data.kind == "celeba":
-        fit, held = load_celeba_labels(Path(cfg.data), "train"), load_celeba_labels(Path(cfg.data), "test")
-    else:
-        fit, held = data.labels, data.labels
+    fit, held = _encoder_labels(cfg, data)
     log(f"fine-tuning the continued text encoder for {cfg.encoder_finetune_steps} steps on today's captions")
     enc, metrics = finetune_text_encoder(base.encoder, base.vocab, fit, held, data.label_names, mcfg,
                                          EncoderTrainConfig(steps=cfg.encoder_finetune_steps, batch=64, lr=5e-4,

@@ -110,6 +110,11 @@ class FakeEngine:
         yield FakeProgress(total, total, {}, images, True, result)
 
 
+def fake_pdf(content) -> bytes:
+    """A stand-in for the PDF report, so these tests need no QApplication."""
+    return b"%PDF-1.4 fake report for " + content.case_id.encode()
+
+
 def fake_mask(size: int = 16) -> np.ndarray:
     """A feathered box over the 'eyes' (float in [0,1], not 8-bit exact)."""
     m = np.zeros((size, size), np.float32)

@@ -17,16 +17,7 @@ from composer.operations import Generate, ImportReference, Lock, Pick, Resynthes
 from composer.record.codec import decode_png
 from composer.session import Session
 
-from . import FakeEngine, FakeLockSettings, full_session
-
-
-def fake_pdf(content) -> bytes:
-    return b"%PDF-1.4 fake report for " + content.case_id.encode()
-
-
-@pytest.fixture
-def keys(tmp_path):
-    return tmp_path / "keys"
+from . import FakeEngine, FakeLockSettings, fake_pdf, full_session
 
 
 @pytest.fixture

@@ -15,17 +15,8 @@ from composer.casefile.signing import load_signer
 from composer.casefile.verify import EXIT_LEGACY, EXIT_OK, EXIT_PROBLEMS, verify_case
 from composer.session import Session
 
-from . import FakeEngine, full_session
+from . import FakeEngine, fake_pdf, full_session
 from .hostile import (huge_png, insert_hidden_entry, legacy_zip, read_members, resign, write)
-
-
-def fake_pdf(content) -> bytes:
-    return b"%PDF-1.4 fake report for " + content.case_id.encode()
-
-
-@pytest.fixture
-def keys(tmp_path):
-    return tmp_path / "keys"
 
 
 @pytest.fixture

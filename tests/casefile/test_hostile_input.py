@@ -30,11 +30,6 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def keys(tmp_path):
-    return tmp_path / "keys"
-
-
-@pytest.fixture
 def case(tmp_path, keys):
     path = tmp_path / "c.composer-case"
     export_case(full_session(Session(None), FakeEngine()), FakeEngine(), CaseMeta("H-1"), path, keys_dir=keys,

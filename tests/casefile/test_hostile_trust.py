@@ -21,11 +21,6 @@ from .hostile import read_members, resign, rsa_pub, unknown_algorithm_pub, write
 from .test_hostile_container import fake_pdf
 
 
-@pytest.fixture
-def keys(tmp_path):
-    return tmp_path / "keys"
-
-
 def _export(path, keys):
     export_case(full_session(Session(None), FakeEngine()), FakeEngine(), CaseMeta("T-1"), path, keys_dir=keys,
                 render_pdf=fake_pdf)

@@ -23,11 +23,6 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def keys(tmp_path):
-    return tmp_path / "keys"
-
-
-@pytest.fixture
 def models(tmp_path):
     return fake_models(tmp_path)
 

@@ -8,7 +8,6 @@ import zipfile
 
 import numpy as np
 import pytest
-import torch
 
 from composer.casefile.export import export_case
 from composer.casefile.record import CaseMeta
@@ -29,12 +28,7 @@ SCAR = Mark("scar_line", 0.3, 0.66, rotation=-50)
 MOLE = Mark("mole", 0.62, 0.8)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def picked_session(engine, folder=None):

@@ -13,12 +13,7 @@ from composer.text.captions import render_caption
 STATE = {"Male": True, "Young": None, "Black_Hair": True, "Smiling": False}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def test_neutral_is_the_caption_itself(tiny_engine):
