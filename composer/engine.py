@@ -91,6 +91,11 @@ class Engine:
         return self.generator_size * (2 if self.model.refiner is not None else 1)
 
     @property
+    def threads(self) -> int:
+        """The CPU threads torch draws with now (recorded in case files: see casefile/record.py)."""
+        return int(torch.get_num_threads())
+
+    @property
     def generator_size(self) -> int:
         return self.model.config.image_size
 

@@ -12,7 +12,7 @@ from typing import Optional, Sequence
 
 from composer import __version__
 
-COMMANDS = ("gui", "generate", "train", "train_refiner", "evaluate", "case", "verify", "reproduce")
+COMMANDS = ("gui", "generate", "train", "train_refiner", "evaluate", "case", "session", "verify", "reproduce")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -11,17 +11,20 @@ from __future__ import annotations
 import secrets
 import time
 from pathlib import Path
-from typing import Callable, Optional, Sequence
+from typing import Callable, Mapping, Optional
 
 import numpy as np
 from PyQt5.QtCore import QObject, pyqtSignal
 
+from composer.edit.lockset import LockSet, LockSource, build_lock, paint_to_u8
 from composer.errors import ComposerError, DescriptionError
 from composer.gui.domain import Description, LockSettings
 from composer.gui.view_state import ViewState, view_of
 from composer.gui.workers import JobContext, JobRunner
 from composer.operations import (Describe, Evolve, Generate, GoTo, ImportReference, Lock, Pick, Redo,
                                  Resynthesise, Undo, perform, run_to_end)
+from composer.portrait import image_sha256
+from composer.record.codec import mask_sha256, quantise_mask
 from composer.session import description_json
 
 EngineLoader = Callable[[Optional[Path], str], object]
@@ -97,7 +100,9 @@ class Studio(QObject):
                                    "what the witness said, then generate.")
         return interp.caption
 
-    def _record_description(self) -> None:
+    def record_description(self) -> None:
+        """Record the panel's description as a describe step if it differs from the session's (the
+        witness's words are history too, even before they are used for a Generate)."""
         if self._description is None:
             return
         if description_json(self._description) != self.session.description:
@@ -120,19 +125,26 @@ class Studio(QObject):
             self.error.emit(str(exc))
             return None
         seed = new_seed() if seed is None else seed
-        self._record_description()
+        self.record_description()
         return self._submit("Generating", Generate(caption, n, seed))
 
     def evolve(self, n: int, strength: float, seed: Optional[int] = None) -> Optional[int]:
-        """`n` variations around the portrait on the canvas."""
+        """`n` variations around the portrait on the canvas, drawn for the CURRENT description's
+        caption (the witness's corrections apply), which the step records."""
         portrait = self.view().portrait
         if not self._ready():
             return None
         if portrait is None:
             self.error.emit("Pick a candidate first: 'More like this' varies the picked face.")
             return None
+        try:
+            caption = self._caption()
+        except ComposerError as exc:
+            self.error.emit(str(exc))
+            return None
         seed = new_seed() if seed is None else seed
-        return self._submit("Varying", Evolve(portrait.caption, np.array(portrait.z), n, seed, strength))
+        self.record_description()
+        return self._submit("Varying", Evolve(caption, np.array(portrait.z), n, seed, strength))
 
     def pick(self, index: int) -> None:
         view = self.view()
@@ -141,29 +153,71 @@ class Studio(QObject):
         perform(Pick(index), self.engine, self.session)
         self.changed.emit()
 
-    def import_reference(self, source: str, image: np.ndarray) -> None:
-        """Use an (already aligned, model-size) photo as the lock reference."""
-        perform(ImportReference(image, source), self.engine, self.session)
-        self.message.emit(f"Locked regions will now come from {Path(source).name}.")
+    def import_reference(self, source: str, image: np.ndarray) -> Optional[LockSource]:
+        """Bring in an (already aligned, output-size) photo as a lock source. It does not replace the
+        locks already set: the artist locks regions from it (it becomes the offered source)."""
+        step = perform(ImportReference(image, source), self.engine, self.session)
+        self.message.emit(f"{Path(source).name} is a lock source now: toggle the regions to take from it.")
         self.changed.emit()
+        return LockSource(str(step.inputs["image_sha256"]), "photo " + Path(source).name)
 
-    def resynthesise(self, mask: np.ndarray, regions: Sequence[str], mask_record: Optional[dict],
-                     settings: LockSettings) -> Optional[int]:
-        """Keep the masked pixels of the reference, re-synthesise the rest (progress + cancel)."""
+    def set_lock(self, lockset: LockSet, masks: Mapping[str, np.ndarray], brush: Optional[np.ndarray] = None,
+                 lock_json: Optional[dict] = None) -> Optional[object]:
+        """Record the lock set as a step over the picked portrait (so undo, history and recovery
+        restore it); nothing is recorded when it equals the lock in force. Returns the lock step."""
+        view = self.view()
+        if view.portrait is None:
+            self.error.emit("Pick a candidate first: locks keep parts of the picked face.")
+            return None
+        try:
+            reference, mask = build_lock(lockset, view.portrait.image, self.session.image, brush=brush, masks=masks)
+        except (KeyError, ValueError) as exc:
+            self.error.emit(f"Could not lock: {exc}.")
+            return None
+        current = view.lock
+        if current is None and not lockset.regions:
+            return None                      # nothing locked, nothing to clear
+        brush_sha = mask_sha256(paint_to_u8(brush)) if brush is not None and np.asarray(brush).any() else ""
+        if (current is not None and current.lockset == lockset and current.base_sha256 == view.portrait.sha256
+                and current.mask_sha256 == mask_sha256(quantise_mask(mask))
+                and current.reference_sha256 == image_sha256(reference)
+                and brush_sha == (self.session.step(current.step_id).inputs.get("brush_sha256") or "")):
+            return self.session.step(current.step_id)
+        step = perform(Lock(mask, lockset.names, lock_json, lockset, reference, view.portrait.sha256, brush),
+                       self.engine, self.session)
+        self.changed.emit()
+        return step
+
+    def resynthesise(self, settings: LockSettings, masks: Optional[Mapping[str, np.ndarray]] = None,
+                     brush: Optional[np.ndarray] = None, lock_json: Optional[dict] = None) -> Optional[int]:
+        """Keep the locked pixels (each region from its source), re-synthesise the rest for the
+        CURRENT description's caption (progress + cancel). A lock laid over an earlier portrait is
+        laid again over the picked one first (`masks`/`brush`: the window's editor layers)."""
         view = self.view()
         if not self._ready():
             return None
-        if view.portrait is None or view.reference is None:
+        if view.portrait is None:
             self.error.emit("Pick a candidate first: re-synthesis starts from the picked face.")
             return None
-        if not np.asarray(mask).any():
+        lock = view.lock
+        if lock is None or not lock.lockset.regions:
             self.error.emit("Nothing is locked: toggle a region or paint with the brush first.")
             return None
-        lock = perform(Lock(mask, regions, mask_record), self.engine, self.session)
-        self.changed.emit()
-        return self._submit("Re-synthesising", Resynthesise(view.portrait.caption, np.array(view.portrait.z),
-                                                            view.reference_sha256, lock.inputs["mask_sha256"],
-                                                            settings))
+        try:
+            caption = self._caption()
+        except ComposerError as exc:
+            self.error.emit(str(exc))
+            return None
+        self.record_description()
+        if lock.base_sha256 != view.portrait.sha256 or not lock.reference_sha256:
+            if self.set_lock(lock.lockset, masks or {}, brush if brush is not None else lock.brush, lock_json) is None:
+                return None
+            lock = self.view().lock
+        if not self.session.lock_mask(lock.step_id).any():
+            self.error.emit("Nothing is locked: toggle a region or paint with the brush first.")
+            return None
+        return self._submit("Re-synthesising", Resynthesise(caption, np.array(view.portrait.z),
+                                                            lock.reference_sha256, lock.mask_sha256, settings))
 
     def cancel(self) -> None:
         self.jobs.cancel()

@@ -95,6 +95,16 @@ class MaskEditor:
         self._strokes.clear()
         self._paint[:] = 0.0
 
+    def set_paint(self, layer) -> None:
+        """Restore a painted layer (+1 brush, -1 eraser) recorded in history (None: nothing painted);
+        the strokes that made it are not kept, only their result."""
+        self._strokes.clear()
+        self._paint[:] = 0.0 if layer is None else np.asarray(layer, np.float32)
+
+    def region_layers(self) -> dict[str, np.ndarray]:
+        """Each active region's mask (the lock set composes them, each from its own source)."""
+        return {name: m.copy() for name, m in self._regions.items()}
+
     def region_layer(self, name: str) -> np.ndarray:
         return self._regions[name]
 

@@ -5,8 +5,10 @@ the same rule (the history itself lives in composer.session):
 
 * the grid shows the session's current candidates (newest generate/evolve/resynthesise);
 * the picked tile is the newest pick made *on those* candidates;
-* the canvas shows the newest picked portrait on the branch;
-* the lock reference is the newest photo imported after that pick, else the portrait.
+* the canvas shows the newest picked portrait on the branch (the base of the lock);
+* the lock set is the newest lock step's (regions, the source of each, the brush layer);
+* the lock sources on offer are the picked portrait, the photos imported on the branch and the
+  portraits picked earlier on it.
 """
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ from typing import Optional
 
 import numpy as np
 
+from composer.operations.lockstate import LockView, lock_sources, lock_view
+
 
 @dataclass(frozen=True)
 class ViewState:
@@ -22,9 +26,14 @@ class ViewState:
     caption: str = ""                        # caption the grid was rendered from
     selected: Optional[int] = None           # picked tile in the grid, if any
     portrait: Optional[object] = None        # Portrait on the canvas
-    reference: Optional[np.ndarray] = None   # image whose locked pixels are kept
+    reference: Optional[np.ndarray] = None   # the base image of the lock (the picked portrait)
     reference_sha256: str = ""
     reference_label: str = ""
+    lock: Optional[LockView] = None          # the lock set in force
+    sources: tuple = ()                      # LockSources on offer, the picked portrait first
+
+
+__all__ = ["ViewState", "LockView", "view_of", "lock_sources", "lock_view"]
 
 
 def view_of(session) -> ViewState:
@@ -38,13 +47,8 @@ def view_of(session) -> ViewState:
     selected = None
     if pick_at is not None and grid is not None and lineage[pick_at].inputs["from_step"] == grid.id:
         selected = int(lineage[pick_at].inputs["index"])
-    photo = next((s for s in reversed(lineage[(pick_at or 0):]) if s.kind == "import_reference"), None)
-    if photo is not None and (pick_at is None or lineage.index(photo) > pick_at):
-        sha = str(photo.inputs["image_sha256"])
-        name = str(photo.inputs.get("source", "")).rsplit("/", 1)[-1]
-        return ViewState(candidates, caption, selected, portrait, session.image(sha), sha,
-                         f"photo {name}".strip())
+    lock, sources = lock_view(session), lock_sources(session)
     if portrait is not None:
         return ViewState(candidates, caption, selected, portrait, portrait.image, portrait.sha256,
-                         "the picked portrait")
-    return ViewState(candidates, caption, selected, portrait)
+                         "the picked portrait", lock, sources)
+    return ViewState(candidates, caption, selected, portrait, lock=lock, sources=sources)

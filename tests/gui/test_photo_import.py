@@ -42,7 +42,9 @@ def test_faceless_photo_placed_by_hand(qtbot, make_window, dialogs, tmp_path):
     step = window.studio.session.current
     assert step.kind == "import_reference"
     expected = align_by_eyes(pixels, (40.0, 45.0), (75.0, 47.0), 32)
-    assert np.array_equal(window.studio.view().reference, expected)
+    photo = window.studio.view().sources[0]              # a lock source now (no portrait picked yet)
+    assert photo.label == "photo witness_photo.png"
+    assert np.array_equal(window.studio.session.image(photo.sha256), expected)
     assert window.settings.last_folder == str(tmp_path)
     assert dialogs.errors == []
 
@@ -91,7 +93,7 @@ def test_real_face_aligns_automatically(qtbot, make_window, dialogs, tmp_path):
     window.import_photo(str(path))
     assert dialogs.no_face_reasons == [] and dialogs.errors == []
     assert window.studio.session.current.kind == "import_reference"
-    assert window.studio.view().reference.shape == (32, 32, 3)
+    assert window.studio.session.image(window.studio.view().sources[0].sha256).shape == (32, 32, 3)
 
 
 def click(qtbot, picker, point):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from composer.edit.lockset import LockSet
 from composer.errors import ModelError
 from composer.gui.controller import Studio
 from composer.gui.domain import Description, LockSettings
@@ -30,6 +31,12 @@ def generate(qtbot, studio, n=6, seed=3):
     with qtbot.waitSignal(studio.changed, timeout=5000, check_params_cb=lambda: bool(
             studio.view().candidates)):
         studio.generate(n, seed=seed)
+
+
+def lock_top(studio, mask):
+    """Lock the "eyes" region, drawn here as `mask`, from the picked portrait."""
+    source = studio.view().sources[0]
+    studio.set_lock(LockSet(()).with_region("eyes", source), {"eyes": mask})
 
 
 def test_generate_records_describe_and_generate_steps(qtbot, studio, fake_engine):
@@ -78,7 +85,8 @@ def test_resynthesise_keeps_locked_pixels_and_reports_progress(qtbot, studio):
     studio.progress.connect(lambda step, total: steps.append((step, total)))
     with qtbot.waitSignal(studio.changed, timeout=5000,
                           check_params_cb=lambda: studio.session.current.kind == "resynthesise"):
-        studio.resynthesise(mask, ["eyes"], {"regions": ["eyes"]}, LockSettings(n_candidates=4))
+        lock_top(studio, mask)
+        studio.resynthesise(LockSettings(n_candidates=4))
     view = studio.view()
     reference = studio.session.current_portrait.image
     assert len(view.candidates) == 4
@@ -96,7 +104,8 @@ def test_new_request_supersedes_running_one(qtbot, fake_engine):
     describe(studio)
     generate(qtbot, studio)
     studio.pick(0)
-    studio.resynthesise(np.ones((32, 32), np.float32), [], None, LockSettings(n_candidates=4))
+    lock_top(studio, np.ones((32, 32), np.float32))
+    studio.resynthesise(LockSettings(n_candidates=4))
     with qtbot.waitSignal(studio.changed, timeout=10000,
                           check_params_cb=lambda: studio.session.current.kind == "generate"):
         studio.generate(6, seed=11)

@@ -66,6 +66,10 @@ class PortraitCanvas(QWidget):
         self._image_size = 0 if image is None else int(image.shape[1])
         self.update()
 
+    def stroking(self) -> bool:
+        """A brush or eraser stroke is being drawn (not yet released)."""
+        return bool(self._stroke)
+
     def has_image(self) -> bool:
         return self._pixmap is not None
 

@@ -1,16 +1,22 @@
-"""Lock tools: region preset toggles (each in its overlay colour), brush/eraser, actions.
+"""Lock tools: where locked pixels come from, region preset toggles (each in its overlay colour,
+labelled with its source), brush/eraser, the re-synthesis variation, actions.
 
-Emits intent only; the window applies toggles to the MaskEditor and starts jobs.
+Emits intent only; the window records the lock set in the session and starts jobs.
 """
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Mapping, Optional, Sequence
 
 from PyQt5.QtCore import Qt, pyqtSignal
-from PyQt5.QtWidgets import (QButtonGroup, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
-                             QPushButton, QSlider, QToolButton, QVBoxLayout, QWidget)
+from PyQt5.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QGridLayout, QGroupBox, QHBoxLayout,
+                             QLabel, QPushButton, QSlider, QToolButton, QVBoxLayout, QWidget)
 
 from composer.gui.widgets.canvas import BRUSH, ERASER, VIEW
+
+# Re-synthesis variation: how far the restarts may move from the picked face (LockSettings.restart_sigma).
+# bench/bench_resynth_spread.py measures the spread between candidates at these strengths.
+VARIATIONS = ((0.5, "Small"), (1.5, "Medium"), (4.0, "Large"))
+DEFAULT_VARIATION = 1.5
 
 # Distinct, colour-blind-friendly overlay colours (Okabe-Ito), cycled if there are more regions.
 PALETTE = ((230, 159, 0), (86, 180, 233), (0, 158, 115), (240, 228, 66),
@@ -35,8 +41,21 @@ class LockTools(QWidget):
         super().__init__(parent)
         self.colours = region_colours(regions)
         self._region_buttons: dict[str, QToolButton] = {}
+        self._names = tuple(regions)
         box = QGroupBox("Lock regions the witness confirms")
-        grid = QGridLayout(box)
+        outer = QVBoxLayout(box)
+        source_row = QHBoxLayout()
+        self.source = QComboBox()
+        self.source.setObjectName("lockSource")
+        self.source.setToolTip("Where the next region you lock takes its pixels from: the picked portrait, "
+                               "an imported photo, or a portrait picked earlier")
+        source_label = QLabel("Lock from:")
+        source_label.setBuddy(self.source)
+        source_row.addWidget(source_label)
+        source_row.addWidget(self.source, 1)
+        outer.addLayout(source_row)
+        grid = QGridLayout()
+        outer.addLayout(grid)
         for i, name in enumerate(regions):
             button = QToolButton(text=name.capitalize(), checkable=True)
             r, g, b = self.colours[name]
@@ -59,17 +78,35 @@ class LockTools(QWidget):
             button.toggled.connect(lambda on, t=tool: on and self.tool_changed.emit(t))
             tool_row.addWidget(button)
         self._tools.buttons()[0].setChecked(True)
+        self.keep_brush = QCheckBox("Keep on")
+        self.keep_brush.setToolTip("Keep the brush or eraser on after a stroke (otherwise it switches back "
+                                   "to View, so a stray click paints nothing)")
+        tool_row.addWidget(self.keep_brush)
         self.brush = QSlider(Qt.Horizontal, minimum=1, maximum=40, value=6)
         self.brush.setAccessibleName("Brush size")
         self.brush.valueChanged.connect(lambda v: self.brush_radius_changed.emit(float(v)))
-        tool_row.addWidget(QLabel("Size"))
-        tool_row.addWidget(self.brush, 1)
+        size_row = QHBoxLayout()
+        size_row.addWidget(QLabel("Brush size"))
+        size_row.addWidget(self.brush, 1)
+
+        variation_row = QHBoxLayout()
+        self.variation = QComboBox()
+        self.variation.setObjectName("resynthVariation")
+        for sigma, text in VARIATIONS:
+            self.variation.addItem(text, sigma)
+        self.variation.setCurrentIndex([v for v, _ in VARIATIONS].index(DEFAULT_VARIATION))
+        self.variation.setToolTip("How far the re-synthesised candidates may move from the picked face "
+                                  "outside the locked regions")
+        variation_label = QLabel("Variation:")
+        variation_label.setBuddy(self.variation)
+        variation_row.addWidget(variation_label)
+        variation_row.addWidget(self.variation, 1)
 
         self.clear_button = QPushButton("Clear lock")
         self.clear_button.clicked.connect(self.clear_requested)
         self.photo_button = QPushButton("Lock from &photo…")
         self.photo_button.clicked.connect(self.photo_requested)
-        self.resynth_button = QPushButton("&Re-synthesise unlocked")
+        self.resynth_button = QPushButton("Re-synthesise unlocked")
         self.resynth_button.setToolTip("Keep the locked regions, redraw the rest (Ctrl+R)")
         self.resynth_button.clicked.connect(self.resynthesise_requested)
         self.reference_label = QLabel("Reference: the picked portrait")
@@ -85,11 +122,48 @@ class LockTools(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(box)
         layout.addLayout(tool_row)
+        layout.addLayout(size_row)
         layout.addWidget(self.reference_label)
+        layout.addLayout(variation_row)
         layout.addLayout(actions)
 
     def set_region_checked(self, name: str, on: bool) -> None:
         self._region_buttons[name].setChecked(on)
+
+    def show_lock(self, sources: Mapping[str, str]) -> None:
+        """Show the lock set in force (region -> its source's label) without emitting toggles."""
+        for name, button in self._region_buttons.items():
+            button.blockSignals(True)
+            button.setChecked(name in sources)
+            button.blockSignals(False)
+            label = sources.get(name, "")
+            short = "" if not label or label.startswith("the picked portrait") else f" ← {_short(label)}"
+            button.setText(name.capitalize() + short)
+            button.setToolTip(f"{name.capitalize()}: locked from {label}" if label
+                              else f"Lock the {name} (keep them when re-synthesising)")
+
+    def set_sources(self, sources: Sequence, current: Optional[str] = None) -> None:
+        """Offer these LockSources (sha256, label); keep the chosen one if still offered, else `current`."""
+        keep = current or self.current_source_sha()
+        self.source.blockSignals(True)
+        self.source.clear()
+        for src in sources:
+            self.source.addItem(src.label.capitalize(), src)
+        shas = [src.sha256 for src in sources]
+        self.source.setCurrentIndex(shas.index(keep) if keep in shas else 0)
+        self.source.blockSignals(False)
+        self.source.setEnabled(len(shas) > 1)
+
+    def current_source(self):
+        """The LockSource the next toggled region comes from (None before a pick)."""
+        return self.source.currentData()
+
+    def current_source_sha(self) -> Optional[str]:
+        src = self.current_source()
+        return None if src is None else src.sha256
+
+    def variation_value(self) -> float:
+        return float(self.variation.currentData())
 
     def checked_regions(self) -> tuple[str, ...]:
         return tuple(n for n, b in self._region_buttons.items() if b.isChecked())
@@ -105,3 +179,8 @@ class LockTools(QWidget):
     def set_ready(self, ready: bool) -> None:
         """Lock actions need a model and a picked portrait."""
         self.resynth_button.setEnabled(ready)
+
+
+def _short(label: str, limit: int = 14) -> str:
+    text = label[len("photo "):] if label.startswith("photo ") else label.replace("'s portrait", "")
+    return text if len(text) <= limit else text[:limit - 1] + "…"
