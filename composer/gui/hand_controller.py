@@ -87,11 +87,13 @@ class HandController(QObject):
         session = self.studio.session
         if self.studio.engine is None or sliders == current_holistic(session):
             return
-        editor = self.window.canvas.editor()
-        lock_step = next((s for s in reversed(session.lineage()) if s.kind == "lock"), None)
-        settings = None
-        if editor is not None and editor.regions and lock_step is not None:
-            settings = replace(self.window.lock_defaults, n_candidates=1)
+        lock = self.studio.view().lock
+        settings, lock_step = None, None
+        if lock is not None and lock.lockset.regions:            # the slider goes through the lock
+            editor = self.window.canvas.editor()
+            lock_step = self.studio.set_lock(lock.lockset, editor.region_layers() if editor else {},
+                                             lock.brush)        # laid over this portrait if it was not
+            settings = replace(self.window.lock_defaults, n_candidates=1) if lock_step is not None else None
         try:
             op = holistic_from_session(session, sliders, settings, lock_step if settings else None)
         except ComposerError as exc:

@@ -216,7 +216,10 @@ def holistic_from_session(session: Any, sliders: HolisticSettings, settings: Any
     state = {k: v for k, v in (interp.get("state") or {}).items()}
     lock = None
     if settings is not None and lock_step is not None:
-        lock = (portrait.sha256, lock_step.inputs["mask_sha256"], settings)
+        # a lock set keeps its composite (each region from its own source) over this portrait
+        composite = lock_step.inputs.get("reference_sha256")
+        same_base = lock_step.inputs.get("base_sha256") == portrait.sha256
+        lock = (composite if composite and same_base else portrait.sha256, lock_step.inputs["mask_sha256"], settings)
     from composer.edit.holistic import STRENGTH
     return SetHolistic(portrait.caption, state, sliders, portrait.z, lock, STRENGTH)
 

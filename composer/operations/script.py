@@ -59,8 +59,10 @@ OPS: dict[str, dict[str, tuple[Any, bool]]] = {
     "goto": {"step": (int, True)},
     "branch": {"from_step": (int, True)},
     "add_mark": {"mark": (dict, True)},
+    "edit_mark": {"index": (int, True), "mark": (dict, True)},
+    "remove_mark": {"index": (int, True)},
     "set_warps": {"warps": (dict, True)},
-    "set_holistic": {"sliders": (dict, True), "pick": (int, False)},
+    "set_holistic": {"sliders": (dict, True), "pick": (int, False), "steps": (int, False)},
     "export": {"path": (str, True), "case_id": (str, False), "operator": (str, False), "witness": (str, False),
                "force": (bool, False)},
 }
@@ -362,6 +364,26 @@ class ScriptRunner:
             raise ComposerError(f"the mark is not valid ({e}); see docs/session-script.md.") from None
         return self._do(add_mark(self.session, m)), ""
 
+    def _edit_mark(self, index: int, mark: dict):
+        from composer.edit.marks import Mark
+        from composer.operations.hand import current_layer, edit_mark
+        self._mark_index(index, current_layer)
+        try:
+            m = Mark.from_json(mark)
+        except (KeyError, TypeError, ValueError) as e:
+            raise ComposerError(f"the mark is not valid ({e}); see docs/session-script.md.") from None
+        return self._do(edit_mark(self.session, index, m)), ""
+
+    def _remove_mark(self, index: int):
+        from composer.operations.hand import current_layer, remove_mark
+        self._mark_index(index, current_layer)
+        return self._do(remove_mark(self.session, index)), ""
+
+    def _mark_index(self, index: int, current_layer) -> None:
+        n = len(current_layer(self.session).marks)
+        if not 0 <= index < n:
+            raise ComposerError(f"there is no mark {index}; the portrait has {n} mark(s), numbered from 0.")
+
     def _set_warps(self, warps: dict):
         from composer.edit.warps import WarpSettings
         from composer.operations.hand import set_warps
@@ -371,14 +393,22 @@ class ScriptRunner:
             raise ComposerError(f"the warps are not valid ({e}); see docs/session-script.md.") from None
         return self._do(set_warps(self.session, w)), ""
 
-    def _set_holistic(self, sliders: dict, pick: Optional[int] = None):
+    def _set_holistic(self, sliders: dict, pick: Optional[int] = None, steps: Optional[int] = None):
+        """The sliders move the condition; with a lock in force they go through the lock optimiser
+        (one candidate, `steps` steps) so the locked regions hold, as in the window."""
         from composer.edit.holistic_settings import HolisticSettings
         from composer.operations.hand import holistic_from_session
         try:
             h = HolisticSettings(**sliders)
         except (TypeError, ValueError) as e:
             raise ComposerError(f"the sliders are not valid ({e}); see docs/session-script.md.") from None
-        step = self._do(holistic_from_session(self.session, h))
+        from composer.edit.settings import LockSettings
+        view = lock_view(self.session)
+        locked = view is not None and bool(view.lockset.regions)
+        if locked and (view.base_sha256 != self._portrait().sha256 or not view.reference_sha256):
+            self._record_lock(view.lockset, view.brush)          # the lock over this portrait, as the window does
+        settings = LockSettings(n_candidates=1, **({"steps": steps} if steps is not None else {})) if locked else None
+        step = self._do(holistic_from_session(self.session, h, settings, self.session.lock_step if locked else None))
         if pick is not None:
             step = self._do(Pick(pick, step.id))
         return step, ""
