@@ -59,6 +59,7 @@ class Engine:
         # with a refiner in the bundle: True renders G then R; False (the opt-out) shows G's raw
         # output bicubic-upscaled to the same output size, so an examiner sees what R added
         self.refine = bool(refine)
+        self.lock_runtime = None    # the lock's measured precision/threads (composer.edit.calibrate), if any
         self._cache: OrderedDict[str, torch.Tensor] = OrderedDict()
 
     @classmethod

@@ -21,7 +21,8 @@ from composer.portrait import Portrait, image_sha256
 from composer.record import recovery
 from composer.record.codec import mask_sha256, mask_to_float, z_from_b64, z_to_b64
 from composer.record.recovery import RecoveryError, RecoveryInfo, default_recovery_root, find_recovery
-from composer.record.steps import Exposure, ShownImage, Step, description_json, json_copy, shows_images, utc_now
+from composer.record.steps import (WITNESS, Exposure, ShownImage, Step, description_json, json_copy, shows_images,
+                                   utc_now)
 
 __all__ = ["Session", "Step", "ShownImage", "Exposure", "find_recovery", "RecoveryInfo", "RecoveryError",
            "default_recovery_root", "utc_now", "description_json"]
@@ -47,6 +48,10 @@ class Session:
         self._listeners: list[Callable[[str], None]] = []
         self.missing_images: tuple[str, ...] = ()
         self.autosave_error: Optional[str] = None
+        self.witness_view = False             # True once a GUI witness view exists for this session
+        self.exported_at: Optional[str] = None   # last case-file export (written by export_case)
+        self.exported_steps = 0                  # steps the last export covered
+        self._last_witness: Optional[tuple] = None   # (shas, what) the witness view displayed last
 
     # ---- navigation ------------------------------------------------------------------------
     @property
@@ -122,6 +127,18 @@ class Session:
     def caption(self) -> Optional[str]:
         s = self._nearest({"describe", "generate", "evolve", "resynthesise"})
         return str(s.inputs["caption"]) if s else None
+
+    @property
+    def description_step(self) -> Optional[Step]:
+        """The newest describe step on the current branch: its caption is what the next Generate,
+        More like this and Re-synthesise draw (the witness's latest words)."""
+        return self._nearest({"describe"})
+
+    @property
+    def lock_step(self) -> Optional[Step]:
+        """The newest lock step on the current branch: the lock set in force now (None: nothing locked
+        yet; a cleared lock is a lock step with no sources)."""
+        return self._nearest({"lock"})
 
     @property
     def candidates_step(self) -> Optional[Step]:
@@ -202,6 +219,28 @@ class Session:
         self._exposures.extend(Exposure(self.keep(img), step, i, now, what) for i, img in enumerate(images))
         self._changed("shown")
 
+    def note_witness_shown(self, images: Sequence[np.ndarray], what: str = "candidates") -> bool:
+        """Log what the witness view actually displayed, now ("candidates" or "portrait"): one
+        exposure per image with audience "witness". A display identical to the previous one (same
+        images, same kind) is not logged again; an empty display only ends the previous one.
+        Returns True when something was logged."""
+        shas = tuple(self.keep(img) for img in images)
+        if (shas, what) == self._last_witness:
+            return False
+        self._last_witness = (shas, what)
+        if not shas:
+            return False
+        now, step = utc_now(), self._current
+        self._exposures.extend(Exposure(sha, step, i, now, what, WITNESS) for i, sha in enumerate(shas))
+        self._changed("shown")
+        return True
+
+    def mark_exported(self, exported_at: str) -> None:
+        """Note a case-file export (time and how many steps it covered) in session.json, so a
+        retention setting can later delete the folder of a session that was exported and closed."""
+        self.exported_at, self.exported_steps = str(exported_at), len(self._steps)
+        self._changed("exported")
+
     # ---- persistence -----------------------------------------------------------------------
     def add_listener(self, callback: Callable[[str], None]) -> None:
         self._listeners.append(callback)
@@ -220,7 +259,9 @@ class Session:
     def to_json(self, *, closed: bool = False) -> dict:
         return {"format": recovery.FORMAT, "version": recovery.FORMAT_VERSION, "session_id": self.session_id,
                 "created_at": self.created_at, "saved_at": utc_now(), "closed": closed, "current": self._current,
-                "steps": [s.to_json() for s in self.steps], "exposures": [e.to_json() for e in self._exposures]}
+                "steps": [s.to_json() for s in self.steps], "exposures": [e.to_json() for e in self._exposures],
+                "witness_view": self.witness_view, "exported_at": self.exported_at,
+                "exported_steps": self.exported_steps}
 
     def save(self, *, closed: bool = False) -> None:
         """Write new images, then session.json, atomically (no-op without a recovery folder)."""
@@ -246,16 +287,18 @@ class Session:
         self.created_at = str(state.get("created_at", ""))
         try:
             steps = [Step.from_json(d) for d in state.get("steps", [])]
-            self._exposures = [Exposure(str(e["sha256"]), e.get("step"), int(e.get("index", 0)),
-                                        str(e.get("shown_at", "")), str(e.get("what", "candidate")))
-                               for e in state.get("exposures", [])]
+            self._exposures = [Exposure.from_json(e) for e in state.get("exposures", [])]
+            self.witness_view = bool(state.get("witness_view", False))
+            self.exported_at = None if state.get("exported_at") is None else str(state["exported_at"])
+            self.exported_steps = int(state.get("exported_steps") or 0)
         except (KeyError, TypeError, ValueError) as e:
             raise RecoveryError(f"{folder / recovery.SESSION_FILE} is damaged ({e}).") from e
         self._steps = {s.id: s for s in steps}
         current = state.get("current")
         self._current = current if current in self._steps else None
         wanted = {o.sha256 for s in steps for o in s.outputs} | {e.sha256 for e in self._exposures}
-        wanted |= {s.inputs["mask_sha256"] for s in steps if s.kind == "lock"}
+        wanted |= {s.inputs[k] for s in steps if s.kind == "lock"
+                   for k in ("mask_sha256", "reference_sha256", "brush_sha256") if s.inputs.get(k)}
         self._pixels, self.missing_images = recovery.read_blobs(folder, wanted)
         self._saved = set(self._pixels)
         return self

@@ -13,7 +13,7 @@ from composer.casefile.reproduce import reproduce_case
 from composer.casefile.verify import verify_case
 from composer.cli import main as cli
 from composer.errors import ComposerError
-from composer.operations.script import OPS, ScriptRunner, load_script, parse_script
+from composer.script import OPS, ScriptRunner, load_script, parse_script
 from composer.session import Session
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -117,6 +117,9 @@ def export_case(session: Any, engine: Any, meta: rec.CaseMeta, path: Path | str,
     except OSError as e:
         raise CaseFileError(f"cannot write {path} ({e.strerror or e}); nothing was written. "
                             "Choose a folder you can write to.") from e
+    mark = getattr(session, "mark_exported", None)   # session.json notes the export (retention)
+    if callable(mark):
+        mark(exported_at)
     return ExportResult(path, meta.case_id, record_sha, signer.fingerprint, tuple(sorted(files)))
 
 

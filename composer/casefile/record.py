@@ -62,19 +62,33 @@ def build_record(session: Any, engine: Any, meta: CaseMeta, exported_at: str) ->
         "app_version": app_version(),
         "model": {"name": str(engine.name), "sha256": str(engine.sha256),
                   "image_size": int(engine.image_size), "nz": int(engine.nz),
-                  **_stages(engine)},
+                  **_stages(engine), **_status(engine)},
+        **_runtime(engine),
         "description": session.description, "caption": session.caption or "",
         "interpretation": session.interpretation,
         "steps": steps,
         "path": [s.id for s in session.lineage()],
         "final": {"step": final.id, "sha256": final.outputs[0].sha256, "file": "portrait.png"},
         "exposures": [e.to_json() for e in session.exposures],
+        # True: a GUI session with a witness view (exposures with audience "witness" are what it
+        # displayed); False: no witness view (e.g. built headless by `composer case`)
+        "witness_view": bool(getattr(session, "witness_view", False)),
         "files": {"shown": {sha: shown_file(sha) for sha in shown},
-                  "masks": {s["inputs"]["mask_sha256"]: mask_file(s["inputs"]["mask_sha256"])
-                            for s in steps if s["kind"] == "lock"},
-                  "references": {s["inputs"]["image_sha256"]: reference_file(s["inputs"]["image_sha256"])
-                                 for s in steps if s["kind"] == "import_reference"}},
+                  "masks": {s["inputs"][k]: mask_file(s["inputs"][k])
+                            for s in steps if s["kind"] == "lock" for k in ("mask_sha256", "brush_sha256")
+                            if s["inputs"].get(k)},
+                  "references": {**{s["inputs"]["image_sha256"]: reference_file(s["inputs"]["image_sha256"])
+                                    for s in steps if s["kind"] == "import_reference"},
+                                 **{s["inputs"]["reference_sha256"]: reference_file(s["inputs"]["reference_sha256"])
+                                    for s in steps if s["kind"] == "lock" and s["inputs"].get("reference_sha256")}}},
     }
+
+
+def _runtime(engine: Any) -> dict:
+    """The CPU thread count the images were drawn with: a batched convolution's float sums (and so
+    a pixel, now and then) depend on it, so `composer reproduce` replays with the same count."""
+    threads = getattr(engine, "threads", None)
+    return {"runtime": {"torch_threads": int(threads)}} if isinstance(threads, int) and threads > 0 else {}
 
 
 def _stages(engine: Any) -> dict:
@@ -85,6 +99,18 @@ def _stages(engine: Any) -> dict:
     if not stages:
         return {}
     return {"stages": list(stages), "generator_size": int(engine.generator_size)}
+
+
+def _status(engine: Any) -> dict:
+    """The bundle's release status ("release", "interim", "test") when the engine states one, so the
+    report can warn about an interim or test model; nothing otherwise (records stay as before)."""
+    model = getattr(engine, "model", None)
+    meta = getattr(model, "meta", None)
+    for status in (getattr(engine, "status", None), getattr(model, "status", None),
+                   meta.get("status") if isinstance(meta, Mapping) else None):
+        if isinstance(status, str) and status.strip():
+            return {"status": status.strip()[:40]}
+    return {}
 
 
 def _is(value: Any, kind: Any) -> bool:
@@ -185,5 +211,16 @@ def validate_record(record: Any) -> list[str]:
     files = _check(record, "files", dict, "record", problems) or {}
     for group in ("shown", "masks", "references"):
         _check(files, group, dict, "record.files", problems)
-    _check(record, "exposures", list, "record", problems)
+    exposures = _check(record, "exposures", list, "record", problems) or []
+    shown = files.get("shown") if isinstance(files.get("shown"), dict) else {}
+    for i, e in enumerate(exposures):
+        if not isinstance(e, dict):
+            problems.append(f"record.exposures[{i}] is not an object")
+            break
+        if e.get("audience", "artist") not in ("artist", "witness"):
+            problems.append(f"record.exposures[{i}].audience must be artist or witness")
+            break
+        if e.get("audience") == "witness" and e.get("sha256") not in shown:
+            problems.append(f"record.exposures[{i}] says the witness saw an image the case file does not hold")
+            break
     return problems

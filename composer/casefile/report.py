@@ -9,7 +9,7 @@ headless and lets tests check the content without a renderer.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping, Optional, Sequence
 
 HISTORY_MAX = 8  # portraits shown in the history strip (the most recent picks)
 
@@ -30,13 +30,20 @@ class ReportContent:
     model_sha256: str
     app_version: str
     n_steps: int
-    n_images_shown: int
+    n_images_shown: int             # different images that appeared on any screen (artist's or witness's)
     verification: str               # how to check the case file, with the record hash and signer
     disclaimer: str = ""            # "computer-generated likeness, not a photograph" (always printed)
     model_warning: str = ""         # non-empty when the model is an interim or test model
     witness_lines: tuple[str, ...] = ()   # lines for the witness to fill in: confidence, signature
     hand_edits: tuple[str, ...] = ()      # the artist's marks, shape and slider steps on the final branch
+    lock_sources: tuple[str, ...] = ()    # regions kept by re-syntheses on the final branch, with their sources
     hand_mask_png: bytes = b""            # white where the artist's hand changed the final portrait
+    description_notes: tuple[str, ...] = ()    # the final description's corrections and disagreements
+    description_history: tuple[str, ...] = ()  # every describe step on the final branch: what changed
+    exposure_summary: tuple[str, ...] = ()     # what the witness view showed vs what only the artist saw
+    witness_displays: tuple[str, ...] = ()     # one line per witness-view display, with its time
+    n_images_witness: int = 0                  # different images the witness view displayed
+    n_images_artist_only: int = 0              # different images only the artist saw
 
 
 DISCLAIMER = ("This image is a computer-generated likeness made from a witness's description. It is not a "
@@ -75,18 +82,45 @@ def _pretty(name: str) -> str:
     return str(name).replace("_", " ").strip().capitalize()
 
 
-def description_lines(description: Mapping[str, Any] | None) -> tuple[str, ...]:
-    if not description:
+def description_lines(description: Mapping[str, Any] | None,
+                      interpretation: Mapping[str, Any] | None = None) -> tuple[str, ...]:
+    """The description as it ended; a dropdown choice the witness's words overrode (or words a
+    dropdown overrode) is marked, and the notes below the description say which won and why."""
+    if not description or not isinstance(description, Mapping):
         return ()
-    lines = [f"{_pretty(g)}: {str(o).replace('_', ' ')}" for g, o in sorted(dict(description.get("choices", {})).items())]
+    over_choices, over_words = _overridden(interpretation)
+    choices = description.get("choices") if isinstance(description.get("choices"), Mapping) else {}
+    lines = [f"{_pretty(g)}: {str(o).replace('_', ' ')}" + (" (overridden by the witness's words, see below)"
+                                                             if g in over_choices else "")
+             for g, o in sorted((str(k), v) for k, v in choices.items())]
     if description.get("free_text"):
-        lines.append(f"In the witness's words: \u201c{description['free_text']}\u201d")
+        lines.append(f"In the witness's words: \u201c{description['free_text']}\u201d"
+                     + (" (partly overridden by a dropdown, see below)" if over_words else ""))
     return tuple(lines)
+
+
+def _overridden(interpretation: Any) -> tuple[set, bool]:
+    """(dropdown groups the free text overrode, whether a dropdown overrode part of the free text)."""
+    if not isinstance(interpretation, Mapping):
+        return set(), False
+    choices = [c for c in interpretation.get("choices") or () if isinstance(c, Mapping)]
+    groups, words = set(), False
+    for c in interpretation.get("conflicts") or ():
+        if not isinstance(c, Mapping) or c.get("dropdown_value") is None:
+            continue
+        if c.get("winner") == "dropdown":
+            words = True
+        elif c.get("winner") == "free text":
+            message = str(c.get("message", ""))
+            groups |= {str(ch.get("group")) for ch in choices if
+                       f"the {str(ch.get('group_label', '')).lower()} dropdown says {ch.get('option_label')}" in message}
+    return groups, words
 
 
 def not_understood_words(interpretation: Mapping[str, Any] | None) -> tuple[str, ...]:
     """Words Composer did not understand, from Interpretation.to_json() (items or plain strings)."""
-    items = (interpretation or {}).get("not_understood") or ()
+    items = interpretation.get("not_understood") if isinstance(interpretation, Mapping) else ()
+    items = items if isinstance(items, (list, tuple)) else ()
     return tuple(str(u.get("text", u)) if isinstance(u, Mapping) else str(u) for u in items)
 
 
@@ -95,24 +129,56 @@ def build_report_content(record: Mapping[str, Any], final_png: bytes, history: S
                          hand_mask_png: bytes = b"") -> ReportContent:
     """Assemble the report from the record; `history` is (label, PNG) per picked portrait."""
     history = list(history)[-HISTORY_MAX:]
-    model = record.get("model", {})
-    shown = {e["sha256"] for e in record.get("exposures", [])}
+    model = record.get("model") if isinstance(record.get("model"), Mapping) else {}
+    seen = exposure_counts(record)
     verification = (f"Record SHA-256 {record_sha256}. Signed by workstation key {signer_fingerprint[:16]}. "
                     f"Check this case with: composer verify {file_name}; "
                     f"re-create every image with: composer reproduce {file_name}")
     return ReportContent(
         case_id=str(record.get("case_id", "")), date=str(record.get("exported_at", "")),
         operator=str(record.get("operator", "")), witness_ref=str(record.get("witness_ref", "")),
-        description=description_lines(record.get("description")), caption=str(record.get("caption", "")),
+        description=description_lines(record.get("description"), record.get("interpretation")),
+        caption=str(record.get("caption", "")),
         not_understood=_merge(not_understood_words(record.get("interpretation")),
                               caption_not_understood(record.get("caption", ""))),
         final_portrait_png=final_png,
         history_png=tuple(png for _, png in history), history_labels=tuple(label for label, _ in history),
         model_name=str(model.get("name", "")), model_sha256=str(model.get("sha256", "")),
-        app_version=str(record.get("app_version", "")), n_steps=len(record.get("steps", [])),
-        n_images_shown=len(shown), verification=verification, disclaimer=DISCLAIMER,
+        app_version=str(record.get("app_version", "")),
+        n_steps=len(record["steps"]) if isinstance(record.get("steps"), list) else 0,
+        n_images_shown=seen["all"], verification=verification, disclaimer=DISCLAIMER,
         model_warning=model_warning(model), witness_lines=WITNESS_LINES,
-        hand_edits=hand_edit_lines(record), hand_mask_png=hand_mask_png)
+        hand_edits=hand_edit_lines(record), hand_mask_png=hand_mask_png, lock_sources=lock_source_lines(record),
+        description_notes=interpretation_notes(record.get("interpretation")),
+        description_history=description_history(record), exposure_summary=exposure_summary(record),
+        witness_displays=witness_displays(record), n_images_witness=seen["witness"],
+        n_images_artist_only=seen["artist_only"])
+
+
+def lock_source_lines(record: Mapping[str, Any]) -> tuple[str, ...]:
+    """For each re-synthesis on the final branch: the regions it kept and where each came from. A
+    region taken from a photograph is said so plainly: those pixels are of a real photo, not drawn."""
+    steps = {s.get("id"): s for s in record.get("steps") or () if isinstance(s, Mapping)} \
+        if isinstance(record.get("steps"), list) else {}
+    path = [p for p in record.get("path") or () if isinstance(p, int)] if isinstance(record.get("path"), list) else []
+    out, lock = [], None
+    for sid in path:
+        step = steps.get(sid) or {}
+        inputs = step.get("inputs") if isinstance(step.get("inputs"), Mapping) else {}
+        if step.get("kind") == "lock":
+            lock = inputs
+        elif step.get("kind") == "resynthesise" and lock is not None:
+            sources = lock.get("sources")
+            if isinstance(sources, list):
+                parts = [f"{'painted area' if s.get('region') == 'brush' else s.get('region')} from "
+                         f"{s.get('label') or 'the picked portrait'}" for s in sources if isinstance(s, Mapping)]
+            else:
+                parts = [", ".join(str(r) for r in lock.get("regions") or []) or "a painted area"]
+            photo = any(isinstance(s, Mapping) and str(s.get("label", "")).startswith("photo ")
+                        for s in (sources if isinstance(sources, list) else []))
+            out.append(f"step {sid}: kept " + "; ".join(parts)
+                       + (" (PHOTOGRAPH: these pixels are of a real photo)" if photo else ""))
+    return tuple(out)
 
 
 def hand_edit_lines(record: Mapping[str, Any]) -> tuple[str, ...]:
@@ -120,10 +186,11 @@ def hand_edit_lines(record: Mapping[str, Any]) -> tuple[str, ...]:
     from composer.edit.hand_schema import ALL_KINDS
     from composer.operations import REGISTRY
 
-    path = set(record.get("path", []))
+    path = {p for p in record.get("path") or () if isinstance(p, int)} \
+        if isinstance(record.get("path"), list) else set()
     out = []
-    for step in record.get("steps", []):
-        if step.get("kind") in ALL_KINDS and step.get("id") in path:
+    for step in record.get("steps") if isinstance(record.get("steps"), list) else ():
+        if isinstance(step, Mapping) and step.get("kind") in ALL_KINDS and step.get("id") in path:
             kind = REGISTRY.get(step["kind"])
             try:
                 text = kind.label(_StepView(step)) if kind else step["kind"]
@@ -143,6 +210,226 @@ class _StepView:
 def _merge(words: tuple[str, ...], caption_words: tuple[str, ...]) -> tuple[str, ...]:
     seen = {w.lower() for w in words}
     return words + tuple(w for w in caption_words if w.split(" (")[0].lower() not in seen)
+
+
+# ---- what was shown, to whom ------------------------------------------------------------------
+def _exposures(record: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    items = record.get("exposures")
+    return [e for e in items if isinstance(e, Mapping) and isinstance(e.get("sha256"), str)] \
+        if isinstance(items, list) else []
+
+
+def _audience(e: Mapping[str, Any]) -> str:
+    return "witness" if e.get("audience") == "witness" else "artist"   # older records: no audience
+
+
+def exposure_counts(record: Mapping[str, Any]) -> dict[str, int]:
+    """Different images: on any screen, displayed by the witness view, and seen by the artist only."""
+    everything = {e["sha256"] for e in _exposures(record)}
+    witness = {e["sha256"] for e in _exposures(record) if _audience(e) == "witness"}
+    return {"all": len(everything), "witness": len(witness), "artist_only": len(everything - witness)}
+
+
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _reference_count(record: Mapping[str, Any]) -> int:
+    steps = record.get("steps") if isinstance(record.get("steps"), list) else []
+    return sum(1 for s in steps if isinstance(s, Mapping) and s.get("kind") == "import_reference")
+
+
+def exposure_summary(record: Mapping[str, Any]) -> tuple[str, ...]:
+    """What the witness was shown, counted apart from what only the artist saw."""
+    seen = exposure_counts(record)
+    exposures = _exposures(record)
+    has_audience = any("audience" in e for e in exposures)
+    view = record.get("witness_view")
+    refs = _reference_count(record)
+    one = seen["artist_only"] == 1
+    artist = (f"{_n(seen['artist_only'], 'image')} appeared only on the artist's screen (candidate grid, "
+              f"previews{', ' + _n(refs, 'reference photo') if refs else ''}) and {'was' if one else 'were'} not "
+              "shown by the witness view; all images are kept in the case file.") if seen["artist_only"] else (
+        "Every image on the artist's screen was also shown by the witness view; all are kept in the case file."
+        if seen["witness"] else "No image appeared on the artist's screen.")
+    if seen["witness"]:
+        displays = len(witness_displays(record))
+        return (f"The witness view showed the witness {_n(seen['witness'], 'different image')} in "
+                f"{_n(displays, 'display')}, listed below with their times (UTC).", artist)
+    if view is True:
+        return ("The witness view was never opened during this session: Composer showed "
+                "the witness no image.", artist)
+    if view is False or (has_audience and view is None):
+        return ("This case was built without a witness view (headless, with `composer case` or `composer "
+                "session run`): Composer "
+                "showed no image to a witness.",
+                f"{_n(seen['all'], 'image')} {'was' if seen['all'] == 1 else 'were'} made; all are kept "
+                "in the case file.")
+    return (f"{_n(seen['all'], 'image')} appeared on screen. This case file was written before Composer "
+            "recorded what the witness view showed, so images shown to the witness and images only the "
+            "artist saw are not told apart.",)
+
+
+def _when(text: Any) -> str:
+    """An ISO 8601 time as 'YYYY-MM-DD HH:MM:SS UTC' (as given when it cannot be read)."""
+    from datetime import datetime, timezone
+    try:
+        t = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return str(text)[:40] or "(no time)"
+    if t.tzinfo is not None:
+        t = t.astimezone(timezone.utc)
+    return t.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def witness_displays(record: Mapping[str, Any]) -> tuple[str, ...]:
+    """One line per display of the witness view (its exposures share a time), oldest first."""
+    groups: list[list[Mapping[str, Any]]] = []
+    for e in _exposures(record):
+        if _audience(e) != "witness":
+            continue
+        key = (e.get("shown_at"), e.get("what"), e.get("step"))
+        if groups and (groups[-1][0].get("shown_at"), groups[-1][0].get("what"), groups[-1][0].get("step")) == key:
+            groups[-1].append(e)
+        else:
+            groups.append([e])
+    lines = []
+    for g in groups:
+        first = g[0]
+        what = str(first.get("what") or "images")[:40]
+        step = first.get("step")
+        src = f" from step {step}" if isinstance(step, int) and not isinstance(step, bool) else ""
+        images = ", ".join(str(e["sha256"])[:8] for e in g)
+        lines.append(f"{_when(first.get('shown_at'))}: {what}{src}, {_n(len(g), 'image')} ({images})")
+    return tuple(lines)
+
+
+# ---- how the description changed --------------------------------------------------------------
+def _choice_text(group: Any, option: Any) -> str:
+    return f"{_pretty(group)}: {str(option).replace('_', ' ')}"
+
+
+def _quote(text: str, limit: int = 400) -> str:
+    text = " ".join(str(text).split())
+    return f"\u201c{text if len(text) <= limit else text[:limit - 1] + '…'}\u201d"
+
+
+def _parser_notes(interpretation: Any) -> list[str]:
+    """The parser's corrections (a later statement in the witness's words overriding an earlier
+    one) and the disagreements between the words and the dropdowns, from Interpretation.to_json()."""
+    if not isinstance(interpretation, Mapping):
+        return []
+    notes, said = [], set()
+    for c in interpretation.get("corrections") or ():
+        if isinstance(c, Mapping) and c.get("message"):
+            message = str(c["message"])[:600]
+            cue = f" (the witness said '{str(c['cue'])[:40]}')" if c.get("cue") else ""
+            notes.append(f"Correction{cue}: {message}")
+            said.add(message)
+    for c in interpretation.get("conflicts") or ():
+        if not isinstance(c, Mapping) or not c.get("message") or str(c["message"])[:600] in said:
+            continue
+        winner = c.get("winner")
+        label = {"free text": "Words and dropdown disagree", "dropdown": "Words and dropdown disagree",
+                 "later mention": "Correction", "both kept": "Check with the witness"}.get(winner, "Conflict")
+        notes.append(f"{label}: {str(c['message'])[:600]}")
+    return notes
+
+
+def interpretation_notes(interpretation: Any) -> tuple[str, ...]:
+    """Notes for the final description: every correction and disagreement, with which one won."""
+    return tuple(_parser_notes(interpretation))
+
+
+def _description_of(step: Mapping[str, Any]) -> dict:
+    inputs = step.get("inputs") if isinstance(step.get("inputs"), Mapping) else {}
+    d = inputs.get("description") if isinstance(inputs.get("description"), Mapping) else {}
+    choices = d.get("choices") if isinstance(d.get("choices"), Mapping) else {}
+    return {"choices": {str(k): str(v) for k, v in choices.items() if v not in (None, "", "unspecified")},
+            "free_text": str(d.get("free_text") or ""), "caption": str(inputs.get("caption") or ""),
+            "interpretation": inputs.get("interpretation")}
+
+
+def _changes(before: Optional[dict], after: dict) -> list[str]:
+    if before is None:
+        parts = [_choice_text(g, o) for g, o in sorted(after["choices"].items())]
+        if after["free_text"]:
+            parts.append(f"the witness's words {_quote(after['free_text'])}")
+        return ["first description: " + ("; ".join(parts) if parts else "nothing yet")]
+    out = []
+    old, new = before["choices"], after["choices"]
+    for g in sorted(set(old) | set(new)):
+        if g not in old:
+            out.append(f"added {_choice_text(g, new[g])}")
+        elif g not in new:
+            out.append(f"removed {_choice_text(g, old[g])}")
+        elif old[g] != new[g]:
+            out.append(f"changed {_pretty(g)}: {old[g].replace('_', ' ')} \u2192 {new[g].replace('_', ' ')}")
+    if before["free_text"] != after["free_text"]:
+        if not after["free_text"]:
+            out.append(f"removed the witness's words (were {_quote(before['free_text'])})")
+        elif not before["free_text"]:
+            out.append(f"added the witness's words {_quote(after['free_text'])}")
+        else:
+            out.append(f"the witness's words changed from {_quote(before['free_text'])} to "
+                       f"{_quote(after['free_text'])}")
+    return out or ["no change to the description"]
+
+
+def description_history(record: Mapping[str, Any]) -> tuple[str, ...]:
+    """Every describe step on the final portrait's branch, in order: what changed (dropdown choices
+    added, removed or changed; the witness's words), the parser's new corrections and
+    disagreements, and the caption it led to. The later statement wins; both are shown."""
+    steps = record.get("steps") if isinstance(record.get("steps"), list) else []
+    path = record.get("path") if isinstance(record.get("path"), list) else []
+    by_id = {s.get("id"): s for s in steps if isinstance(s, Mapping)}
+    lines, before, known = [], None, set()
+    for sid in path:
+        step = by_id.get(sid) if isinstance(sid, int) and not isinstance(sid, bool) else None
+        if step is None or step.get("kind") != "describe":
+            continue
+        after = _description_of(step)
+        head = f"Step {sid} ({_when(step.get('timestamp'))}): "
+        lines.append(head + "; ".join(_changes(before, after)))
+        for note in _parser_notes(after["interpretation"]):
+            if note not in known:
+                lines.append(f"    {note}")
+                known.add(note)
+        if after["caption"] and (before is None or before["caption"] != after["caption"]):
+            lines.append(f"    caption now {_quote(after['caption'])}")
+        before = after
+    return tuple(lines)
+
+
+# ---- the report as plain text -----------------------------------------------------------------
+def report_text(c: ReportContent) -> str:
+    """The report's words as plain text, in the PDF's order (for tests, logs and screen readers)."""
+    out = [f"Composite portrait \u2014 case {c.case_id}", c.disclaimer]
+    if c.model_warning:
+        out.append(c.model_warning)
+    out += [f"Date (UTC): {c.date}    Operator: {c.operator or '-'}    Witness reference: {c.witness_ref or '-'}",
+            "", "Description (as it ended)"]
+    out += list(c.description or ("(no dropdown choices or free text recorded)",))
+    out += list(c.description_notes)
+    out += ["", "Caption given to the model", c.caption or "-", "", "Not understood (not used)",
+            ", ".join(c.not_understood) if c.not_understood else "nothing"]
+    if c.description_history:
+        out += ["", "How the description changed (in order; the later statement wins, both are shown)"]
+        out += list(c.description_history)
+    if c.lock_sources:
+        out += ["", "Locked regions kept by re-synthesis, and their sources"] + list(c.lock_sources)
+    if c.hand_edits:
+        out += ["", "Hand edits (the artist's work, not the model's)"] + list(c.hand_edits)
+    out += ["", "What was shown"] + list(c.exposure_summary)
+    if c.witness_displays:
+        out += ["Shown to the witness by the witness view:"] + [f"  {line}" for line in c.witness_displays]
+    if c.history_labels:
+        out += ["", "History (portraits picked, oldest first): " + ", ".join(c.history_labels)]
+    out += ["", f"Model: {c.model_name}    SHA-256: {c.model_sha256}",
+            f"Composer {c.app_version}; {c.n_steps} steps; {_n(c.n_images_shown, 'image')}, all kept in the case "
+            "file (who saw which: \u201cWhat was shown\u201d above).", c.verification, ""]
+    out += list(c.witness_lines)
+    return "\n".join(out) + "\n"
 
 
 def render_report_pdf(content: ReportContent) -> bytes:

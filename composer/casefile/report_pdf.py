@@ -1,4 +1,5 @@
-"""Draw a case's ReportContent into a one-page A4 PDF with QPdfWriter/QPainter.
+"""Draw a case's ReportContent into an A4 PDF with QPdfWriter/QPainter (one page for a short
+session; long description histories and exposure lists continue on further pages).
 
 Works headless with QT_QPA_PLATFORM=offscreen. Qt needs an application object to lay out text;
 if none exists one is made (a QApplication, so widget code started later still works) and kept
@@ -27,19 +28,34 @@ def _ensure_app() -> None:
 
 
 class _Page:
-    """A cursor down the page: each call draws a block and moves below it."""
+    """A cursor down the page: each call draws a block and moves below it. The main cursor (made
+    with a writer) starts a new page when a block would run past the bottom; the narrower cursors
+    of side-by-side blocks never do."""
 
-    def __init__(self, painter: QPainter, width: float) -> None:
+    def __init__(self, painter: QPainter, width: float, writer: QPdfWriter | None = None,
+                 height: float = 0.0, header: str = "") -> None:
         self.p, self.width, self.y = painter, width, 0.0
+        self.writer, self.height, self.header, self.pages = writer, height, header, 1
 
-    def text(self, text: str, size: float = 10, bold: bool = False, gap: float = 0.25) -> None:
+    def need(self, h: float) -> None:
+        """Start a new page unless `h` more fits on this one (main cursor only)."""
+        if self.writer is not None and self.y > 0 and self.y + h > self.height:
+            self.writer.newPage()
+            self.pages += 1
+            self.y = 0.0
+            if self.header:
+                self.text(f"{self.header} (page {self.pages})", 8, bold=True)
+
+    def text(self, text: str, size: float = 10, bold: bool = False, gap: float = 0.25, indent: float = 0.0) -> None:
         font = QFont("Helvetica", 1)
         font.setPointSizeF(size)
         font.setBold(bold)
         self.p.setFont(font)
-        rect = QRectF(0, self.y, self.width, 10_000)
         flags = int(Qt.AlignLeft | Qt.AlignTop | Qt.TextWordWrap)
-        bound = self.p.boundingRect(rect, flags, text)
+        bound = self.p.boundingRect(QRectF(indent, self.y, self.width - indent, 10_000), flags, text)
+        self.need(bound.height())
+        rect = QRectF(indent, self.y, self.width - indent, 10_000)
+        self.p.setFont(font)
         self.p.drawText(rect, flags, text)
         self.y += bound.height() + gap * size * DPI / 72
 
@@ -71,7 +87,8 @@ def render_pdf(content: ReportContent) -> bytes:
     painter = QPainter(writer)
     painter.setRenderHint(QPainter.SmoothPixmapTransform)
     try:
-        _draw(_Page(painter, writer.width()), content, writer.height())
+        _draw(_Page(painter, writer.width(), writer, writer.height(),
+                    f"Composite portrait \u2014 case {content.case_id}, continued"), content, writer.height())
     finally:
         painter.end()
         buf.close()
@@ -86,7 +103,7 @@ def _draw(page: _Page, c: ReportContent, height: float) -> None:
         page.text(c.model_warning, 9, bold=True)
     page.text(f"Date (UTC): {c.date}    Operator: {c.operator or DASH}    "
               f"Witness reference: {c.witness_ref or DASH}", 10)
-    side = min(page.width * 0.5, height * 0.38)
+    side = min(page.width * 0.42, height * 0.3)
     top = page.y
     page.image(c.final_portrait_png, 0, side)
     text_page = _at(page, page.width - side - 0.3 * DPI)
@@ -101,11 +118,43 @@ def _draw(page: _Page, c: ReportContent, height: float) -> None:
     text_page.text(", ".join(c.not_understood) if c.not_understood else "nothing", 10)
     page.p.restore()
     page.y = max(top + side, text_page.y) + 0.2 * DPI
+    if c.description_notes:
+        page.text("Corrections and disagreements in the description (the later one wins; both shown)", 11,
+                  bold=True, gap=0.1)
+        for line in c.description_notes:
+            page.text(line, 8, gap=0.1)
+        page.y += 0.1 * DPI
+    if c.lock_sources:
+        page.need(0.6 * DPI)
+        page.text("Locked regions kept by re-synthesis, and their sources", 11, bold=True, gap=0.1)
+        for line in c.lock_sources[:12]:
+            page.text(line, 8, gap=0.06)
+        if len(c.lock_sources) > 12:
+            page.text(f"… and {len(c.lock_sources) - 12} more (all in record.json)", 8)
+        page.y += 0.1 * DPI
     if c.hand_edits:
         _hand(page, c)
+    if c.description_history:
+        page.need(0.8 * DPI)
+        page.text("How the description changed, in order (the later statement wins; both are shown)", 11,
+                  bold=True, gap=0.1)
+        for line in c.description_history:
+            page.text(line.strip(), 8, gap=0.08, indent=0.25 * DPI if line.startswith(" ") else 0.0)
+        page.y += 0.1 * DPI
+    page.need(0.8 * DPI)
+    page.text("What was shown", 11, bold=True, gap=0.1)
+    for line in c.exposure_summary:
+        page.text(line, 8.5, gap=0.1)
+    if c.witness_displays:
+        page.text("Shown to the witness by the witness view (time, what, images by SHA-256 prefix):", 8.5,
+                  bold=True, gap=0.08)
+        for line in c.witness_displays:
+            page.text(line, 7.5, gap=0.05, indent=0.15 * DPI)
+    page.y += 0.15 * DPI
     if c.history_png:
-        page.text("History (portraits picked, oldest first)", 12, bold=True)
         thumb = min(page.width / max(len(c.history_png), 1), 1.2 * DPI) - 0.08 * DPI
+        page.need(thumb + 0.8 * DPI)
+        page.text("History (portraits picked, oldest first)", 12, bold=True)
         top = page.y
         for i, (png, label) in enumerate(zip(c.history_png, c.history_labels)):
             page.y = top
@@ -117,15 +166,18 @@ def _draw(page: _Page, c: ReportContent, height: float) -> None:
             page.p.restore()
         page.y = top + thumb + 0.3 * DPI
     page.text(f"Model: {c.model_name}    SHA-256: {c.model_sha256}", 8)
-    page.text(f"Composer {c.app_version}; {c.n_steps} steps; {c.n_images_shown} images shown to the witness "
-              "(all kept in the case file).", 8)
+    page.text(f"Composer {c.app_version}; {c.n_steps} steps; {c.n_images_shown} images, all kept in the case "
+              "file (who saw which: \u201cWhat was shown\u201d above).", 8)
     page.text(c.verification, 8)
+    page.need(1.3 * DPI)    # the witness's lines stay together
+    page.y += 0.1 * DPI
     for line in c.witness_lines:
-        page.text(line, 9, gap=0.12)
+        page.text(line, 9, gap=0.5)
 
 
 def _hand(page: _Page, c: ReportContent) -> None:
     """The artist's hand edits, listed, with the mask of the pixels they changed beside the list."""
+    page.need(1.8 * DPI)
     page.text("Hand edits (the artist's work, not the model's)", 12, bold=True)
     mask = 1.1 * DPI if c.hand_mask_png else 0.0
     top = page.y

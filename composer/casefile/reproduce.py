@@ -6,6 +6,8 @@ otherwise the report names the first step that differs and the largest pixel dif
 """
 from __future__ import annotations
 
+import contextlib
+
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -171,6 +173,27 @@ def reproduce_case(path: Path | str, models_dir: Path | Sequence[Path] | None = 
         for s, name in record["files"][group].items():
             if name in files:   # verify checked their sizes from the PNG header before decoding
                 pixels[s] = decode_png(files[name], what=name)[0]
+    threads = (record.get("runtime") or {}).get("torch_threads")
+    with _torch_threads(threads if isinstance(threads, int) and 1 <= threads <= 1024 else None):
+        return _replay_all(record, files, engine, pixels, settings_from_json, path, sha, model_path, check)
+
+
+@contextlib.contextmanager
+def _torch_threads(n: Optional[int]):
+    """Replay with the thread count the case was drawn with (restored afterwards)."""
+    if n is None:
+        yield
+        return
+    import torch
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def _replay_all(record, files, engine, pixels, settings_from_json, path, sha, model_path, check) -> ReproduceReport:
     done: dict[int, Replayed] = {}
     final_sha, checked, matched, diff = record["final"]["sha256"], 0, 0, None
     for step in record["steps"]:

@@ -40,6 +40,7 @@ MAX_TEXT = 20_000
 MAX_SHORT = 500
 
 SHA_RE = re.compile(r"^[0-9a-f]{64}$")
+AUDIENCES = ("artist", "witness")   # composer.record.steps.Exposure.audience
 LOCK_SETTINGS = {   # LockSettings fields (composer.edit.settings) and their bounds
     "n_candidates": ("int", 1, MAX_LOCK_CANDIDATES), "steps": ("int", 0, MAX_LOCK_STEPS),
     "lr": ("num", 1e-9, 100.0), "seed": ("int", SEED_MIN, SEED_MAX),
@@ -206,9 +207,13 @@ def _inputs(v: _V, kind: str, inp: Any, where: str, nz: Optional[int]) -> None:
         v.obj(inp, where, {"caption": text, "parent_z": lambda x, w: v.z(x, w, nz),
                            "n": lambda x, w: v.int(x, w, 1, MAX_CANDIDATES), "seed": seed,
                            "strength": lambda x, w: v.num(x, w, 0.0, 100.0)})
-    elif kind == "lock":
+    elif kind == "lock":      # a lock set (composer/edit/lockset.py) adds its sources and composite
         v.obj(inp, where, {"mask_sha256": v.sha,
-                           "regions": lambda x, w: v.list(x, w, 64, lambda y, w2: v.str(y, w2, 200))})
+                           "regions": lambda x, w: v.list(x, w, 64, lambda y, w2: v.str(y, w2, 200))},
+              {"reference_sha256": v.sha, "brush_sha256": v.sha, "base_sha256": v.sha,
+               "sources": lambda x, w: v.list(x, w, 64, lambda y, w2: v.obj(
+                   y, w2, {"region": lambda z, w3: v.str(z, w3, 200), "sha256": v.sha,
+                           "label": _text(v, 4096)}, extra=False))})
     elif kind == "resynthesise":
         v.obj(inp, where, {"caption": text, "z0": lambda x, w: v.z(x, w, nz), "reference_sha256": v.sha,
                            "mask_sha256": v.sha, "settings": lambda x, w: _lock_settings(v, x, w),
@@ -329,8 +334,18 @@ def validate_record(record: Any) -> list[str]:
     v.list(record.get("exposures"), "record.exposures", 200_000, lambda x, w: v.obj(
         x, w, {"sha256": v.sha}, {"step": lambda y, w2: v.int(y, w2, 0, 10 ** 9),
                                   "index": lambda y, w2: v.int(y, w2, 0, 10 ** 6), "shown_at": short,
-                                  "what": short}))
+                                  "what": short, "audience": lambda y, w2: _audience(v, y, w2)}))
+    if record.get("runtime") is not None:     # the thread count the images were drawn with
+        v.obj(record["runtime"], "record.runtime", {}, {"torch_threads": lambda x, w: v.int(x, w, 1, 1024)})
+    if "witness_view" in record and record["witness_view"] is not None:
+        v.bool(record["witness_view"], "record.witness_view")
     return v.problems
+
+
+def _audience(v: _V, a: Any, where: str) -> None:
+    """Who saw an exposure: "artist" or "witness" (records written before the split have none)."""
+    if a not in AUDIENCES:
+        v.fail(where, f"must be one of {', '.join(AUDIENCES)}")
 
 
 def _file_map(v: _V, m: Any, where: str, group: str) -> None:

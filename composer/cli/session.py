@@ -27,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from composer.cli.gui import ensure_runtime_dir
     from composer.errors import ComposerError
-    from composer.operations.script import ScriptRunner, load_script
+    from composer.script import ScriptRunner, load_script
 
     script = load_script(args.script)          # every step is checked before the model loads
     check_model_arg(args.model)

@@ -14,9 +14,14 @@ from composer.gui.settings import CANDIDATE_COUNTS
 
 # name: (menu, text, shortcut, tip)
 SPECS = {
+    "new_session": ("&File", "&New session", "Ctrl+N", "Start a fresh session (asks to export unexported work first)"),
+    "open_case": ("&File", "&Open case file…", "Ctrl+Shift+O",
+                  "Review a case file read-only, or continue it as a new session"),
+    "recover": ("&File", "Re&cover session…", "", "Reopen an autosaved session from its recovery folder"),
     "export": ("&File", "&Export case file…", "Ctrl+Shift+S", "Write the signed case file and its PDF"),
     "photo": ("&File", "Lock from &photo…", "Ctrl+O", "Take locked regions from a reference photo"),
-    "recover": ("&File", "&Recover session…", "", "Reopen an autosaved session"),
+    "retention": ("&File", "Recovered sessions: &keep for…", "",
+                  "Delete exported sessions' recovery folders (they hold witness images) after a number of days"),
     "quit": ("&File", "&Quit", "Ctrl+Q", "Close Composer"),
     "undo": ("&Edit", "&Undo", "Ctrl+Z", "Go back one step (nothing is deleted)"),
     "redo": ("&Edit", "&Redo", "Ctrl+Shift+Z", "Go forward again"),
@@ -30,16 +35,19 @@ SPECS = {
     "witness": ("&View", "&Witness view", "Ctrl+Shift+W", "Open the clean window for the witness"),
     "witness_portrait": ("&View", "Witness sees the &portrait", "Ctrl+Shift+P",
                          "Show the picked portrait instead of the candidates"),
+    "witness_full": ("&View", "Witness view full &screen", "F11",
+                     "Show the witness view full screen, on the other screen when two are attached"),
     "zoom_in": ("&View", "Zoom &in", "Ctrl++", ""),
     "zoom_out": ("&View", "Zoom &out", "Ctrl+-", ""),
     "zoom_fit": ("&View", "&Fit", "Ctrl+0", ""),
     "reload": ("&Model", "&Reload model", "Ctrl+Shift+R", "Load the model again"),
-    "refiner": ("&Model", "Use the 2× &refiner", "", "Render through the refiner after the generator; off shows "
+    "refiner": ("&Model", "Use the 2× re&finer", "", "Render through the refiner after the generator; off shows "
                 "the generator's raw output, bicubic-upscaled (reloads the model; starts a new session's steps "
                 "with that choice)"),
     "about": ("&Help", "&About Composer", "F1", "Model, SHA-256 and device"),
 }
 TOOLBAR = ("generate", "evolve", "resynthesise", "undo", "redo", "witness", "export")
+SEPARATE_AFTER = ("recover", "photo")   # File menu: sessions | case and photo | quit
 DEVICE_LABELS = {"auto": "&Automatic (GPU if present)", "cpu": "&CPU only", "cuda": "&GPU (CUDA)"}
 
 
@@ -50,6 +58,7 @@ class Actions:
     by_name: dict[str, QAction]
     counts: dict[int, QAction]
     devices: dict[str, QAction]
+    recent_menu: QMenu            # File → Open recent (filled by composer.gui.session_files)
 
     def __getitem__(self, name: str) -> QAction:
         return self.by_name[name]
@@ -71,6 +80,11 @@ def build_actions(window: QMainWindow) -> Actions:
             action.setToolTip(f"{tip} ({shortcut})" if shortcut else tip)
         menus[menu].addAction(action)
         by_name[name] = action
+        if name == "open_case":
+            recent_menu = menus[menu].addMenu("Open &recent")
+            recent_menu.setObjectName("recentCasesMenu")
+        if name in SEPARATE_AFTER:
+            menus[menu].addSeparator()
     by_name["witness_portrait"].setCheckable(True)
     by_name["refiner"].setCheckable(True)
 
@@ -98,4 +112,4 @@ def build_actions(window: QMainWindow) -> Actions:
     toolbar.setObjectName("mainToolbar")
     for name in TOOLBAR:
         toolbar.addAction(by_name[name])
-    return Actions(by_name, counts, devices)
+    return Actions(by_name, counts, devices, recent_menu)

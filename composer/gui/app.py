@@ -41,7 +41,11 @@ def load_engine(path: Optional[Path], device: str, refine: Optional[bool] = None
         device = "cpu"
     if refine is None:
         refine = SettingsStore().load().refiner
-    return Engine.load(path, device=device, refine=refine)
+    engine = Engine.load(path, device=device, refine=refine)
+    if engine.device.type == "cpu":          # measured, not guessed: see composer/edit/calibrate.py
+        from composer.edit.calibrate import calibrate_lock
+        engine.lock_runtime = calibrate_lock(engine)
+    return engine
 
 
 def region_parts():
@@ -85,11 +89,14 @@ def create_window(loader: EngineLoader = load_engine, model_path: Optional[Path]
 def start(window: MainWindow, recovery_root: Optional[Path] = None) -> None:
     """Show the window, offer crash recovery, and start loading the model in the background."""
     window.show()
+    window.fit_to_screen()      # now the window manager's frame is known
+    from composer.record.retention import clean_at_start   # never raises: at most one status line
+    cleaned = clean_at_start(recovery_root or default_recovery_root(), window.settings.retention_days)
     session, note = offer_recovery(window.dialogs, recovery_root or default_recovery_root())
     if session is not None:
-        window.studio.replace_session(session)
-    if note:
-        window.status.showMessage(note, 10000)
+        window.switch_session(session)
+    if note or cleaned:
+        window.status.showMessage(note or cleaned, 10000)
     window.load_model()
 
 
@@ -114,6 +121,8 @@ def run(argv: Optional[Sequence[str]] = None, model: Optional[Path] = None,
     if STYLE.exists():
         app.setStyleSheet(STYLE.read_text(encoding="utf-8"))
     window = create_window(model_path=model or args.model)
+    from composer.gui.passphrase import install as install_passphrase_dialog
+    install_passphrase_dialog(window)     # a passphrase-protected signing key is asked for in a dialog
     chosen = device or args.device
     if chosen:
         window.set_device(chosen, reload=False)

@@ -64,6 +64,31 @@ class Dialogs:
         clicked = box.clickedButton()
         return EXPORT if clicked is export else DISCARD if clicked is discard else CANCEL
 
+    def open_case(self, folder: str) -> Optional[str]:
+        """File → Open case file…: a .composer-case path, or None if cancelled."""
+        path, _ = QFileDialog.getOpenFileName(self.parent, "Open case file", folder,
+                                              "Composer case files (*.composer-case);;All files (*)")
+        return path or None
+
+    def review_case(self, case) -> bool:
+        """Show a case read-only (history, final portrait); True to continue it as a new session."""
+        from composer.gui.case_review import CaseReviewDialog
+        return CaseReviewDialog(case, self.parent).exec_() == CaseReviewDialog.CONTINUE
+
+    def choose_recovery_folder(self, folder: str) -> Optional[str]:
+        """File → Recover…: a session's recovery folder (or a recovery root), or None if cancelled."""
+        path = QFileDialog.getExistingDirectory(self.parent, "Recover session from folder", folder)
+        return path or None
+
+    def retention_days(self, current: Optional[int]) -> tuple[bool, Optional[int]]:
+        """File → Recovered sessions: keep for…: (accepted, days or None = keep everything)."""
+        from PyQt5.QtWidgets import QInputDialog
+        days, ok = QInputDialog.getInt(
+            self.parent, "Keep recovered sessions",
+            "Recovery folders hold every image the witness saw. Delete a session's folder this many days after "
+            "its case file was exported (0 = keep everything):", 0 if current is None else int(current), 0, 36500)
+        return ok, (None if days == 0 else days)
+
     def error(self, title: str, text: str) -> None:
         QMessageBox.warning(self.parent, title, text)
 

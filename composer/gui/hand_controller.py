@@ -61,8 +61,9 @@ class HandController(QObject):
         self.window.canvas.setCursor(Qt.CrossCursor if kind else Qt.ArrowCursor)
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - a click places the armed mark
-        if (self._placing and event.type() == QEvent.MouseButtonPress and event.button() == Qt.LeftButton
-                and self.window.canvas.has_image()):
+        # getattr: Qt may deliver an event while this wrapper is being torn down with its window
+        if (getattr(self, "_placing", "") and event.type() == QEvent.MouseButtonPress
+                and event.button() == Qt.LeftButton and self.window.canvas.has_image()):
             x, y = self.window.canvas.to_image(QPointF(event.pos()))
             size = float(self.studio.engine.image_size if self.studio.engine else 1)
             self.place(self._placing, x / size, y / size)

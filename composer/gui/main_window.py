@@ -4,6 +4,11 @@ Left: the description panel. Centre: the candidate grid. Right: the canvas with
 the lock tools. Dock: the history. The window holds no model logic: widgets
 report intent, the Studio runs it in the background and records it, and the
 window redraws from `studio.view()` whenever the Studio says something changed.
+
+The witness's words are recorded as history (composer/gui/witness_words.py: debounced, and at
+once before anything uses them), the grid says when the description no longer matches it, the
+File menu's session commands live in composer/gui/session_files.py, and an interim or test model
+is flagged permanently (composer/model_status.py).
 """
 from __future__ import annotations
 
@@ -12,9 +17,12 @@ from pathlib import Path
 from typing import Callable, Optional, Sequence
 
 import numpy as np
-from PyQt5.QtCore import Qt
-from PyQt5.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PyQt5.QtCore import QRect, Qt
+from PyQt5.QtGui import QGuiApplication
+from PyQt5.QtWidgets import (QDockWidget, QMainWindow, QMessageBox, QScrollArea, QSplitter, QTabWidget,
+                             QVBoxLayout, QWidget)
 
+from composer.edit.lockset import BRUSH, LockSet, build_lock
 from composer.errors import ComposerError
 from composer.gui.actions import Actions, build_actions
 from composer.gui.controller import Studio, new_seed
@@ -23,7 +31,7 @@ from composer.gui.domain import Description, LockSettings
 from composer.gui.mask_editor import MaskEditor, RegionMaskFn
 from composer.gui.settings import GuiSettings, SettingsStore
 from composer.gui.widgets.candidate_grid import CandidateGrid
-from composer.gui.widgets.canvas import PortraitCanvas
+from composer.gui.widgets.canvas import VIEW, PortraitCanvas
 from composer.gui.widgets.description_panel import DescriptionPanel
 from composer.gui.widgets.history_panel import HistoryPanel
 from composer.gui.widgets.lock_tools import LockTools
@@ -31,11 +39,19 @@ from composer.gui.widgets.hand_tools import HandTools
 from composer.gui.hand_controller import HandController
 from composer.gui.widgets.status_bar import StatusBar
 from composer.gui.widgets.witness_view import WitnessView
+from composer.gui import mnemonics, screens
+from composer.gui.session_files import SessionFiles
+from composer.gui.witness_words import CaptionNotice, DescriptionRecorder
+from composer.model_status import window_warning
 
 Point = tuple[float, float]
 PhotoLoader = Callable[[Path], tuple[np.ndarray, tuple[str, ...]]]   # -> RGB pixels, notices
 Aligner = Callable[[np.ndarray, int], np.ndarray]                   # photo -> size×size face
 EyeAligner = Callable[[np.ndarray, Point, Point, int], np.ndarray]  # photo, eyes -> size×size
+
+
+def _rect(r) -> screens.Rect:
+    return (r.x(), r.y(), r.width(), r.height())
 
 
 @dataclass(frozen=True)
@@ -77,9 +93,14 @@ class MainWindow(QMainWindow):
         self.witness = WitnessView()
         self.status = StatusBar()
         self.setStatusBar(self.status)
+        self.words = DescriptionRecorder(self.description, studio, self)    # the witness's words are history
+        self.caption_notice = CaptionNotice(self.grid, self.description, studio, self.words, self)
         self._layout()
         self.actions: Actions = build_actions(self)
         self._wire()
+        self.files = SessionFiles(self)          # File: New session, Open case file…, Open recent, Recover…
+        mnemonics.apply_to_window(self, first=(self.grid, self.lock_tools, self.hand_tools))
+        self.description.free_text.setFocus()    # the witness's words come first
         self._restore()
         self.set_engine(None)
         self.refresh()
@@ -101,7 +122,12 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(1, 1)
         splitter.setStretchFactor(2, 1)
         splitter.setSizes([340, 480, 480])
-        self.setCentralWidget(splitter)
+        scroll = QScrollArea()          # on a small screen (or QT_SCALE_FACTOR=2) the panes scroll
+        scroll.setObjectName("mainScroll")   # instead of pushing the window off the screen
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.NoFrame)
+        scroll.setWidget(splitter)
+        self.setCentralWidget(scroll)
         dock = QDockWidget("History", self)
         dock.setObjectName("historyDock")
         dock.setMinimumWidth(190)
@@ -111,6 +137,8 @@ class MainWindow(QMainWindow):
     def _wire(self) -> None:
         s, a = self.studio, self.actions
         self.description.interpreted.connect(s.set_description)
+        self.description.interpreted.connect(lambda *_: self._on_description_edited())
+        self.words.recorded.connect(self.refresh)
         self.grid.picked.connect(s.pick)
         self.grid.generate_requested.connect(self.generate)
         self.grid.evolve_requested.connect(self.evolve)
@@ -118,10 +146,11 @@ class MainWindow(QMainWindow):
         self.lock_tools.tool_changed.connect(self.canvas.set_tool)
         self.lock_tools.brush_radius_changed.connect(self.canvas.set_brush_radius)
         self.lock_tools.clear_requested.connect(self.clear_lock)
-        self.lock_tools.resynthesise_requested.connect(self.resynthesise)
+        self.lock_tools.resynthesise_requested.connect(self._resynthesise_now)
         self.lock_tools.photo_requested.connect(self.choose_photo)
         self.canvas.photo_dropped.connect(self.import_photo)
-        self.history.step_activated.connect(s.go_to)
+        self.canvas.mask_changed.connect(self._on_stroke)
+        self.history.step_activated.connect(self.go_to)
         self.status.cancel_button.clicked.connect(s.cancel)
         s.changed.connect(self.refresh)
         self.hand = HandController(self, self.hand_tools)    # after refresh: it draws the hand-edited portrait
@@ -135,16 +164,17 @@ class MainWindow(QMainWindow):
         s.model_failed.connect(self._on_model_failed)
         for name, slot in {
             "export": self.export_case, "photo": self.choose_photo, "quit": self.close,
-            "undo": s.undo, "redo": s.redo, "cancel": s.cancel,
+            "retention": self.set_retention,
+            "undo": self.undo, "redo": self.redo, "cancel": s.cancel,
             "describe": lambda: self.description.free_text.setFocus(),
             "generate": self.generate, "evolve": lambda: self.evolve(self.grid.strength_value()),
-            "resynthesise": self.resynthesise, "clear_lock": self.clear_lock,
+            "resynthesise": self._resynthesise_now, "clear_lock": self.clear_lock,
             "witness": self.show_witness, "witness_portrait": lambda _on: self._update_witness(),
+            "witness_full": self.show_witness_full_screen,
             "zoom_in": self.canvas.zoom_in, "zoom_out": self.canvas.zoom_out,
             "zoom_fit": self.canvas.zoom_fit, "reload": self.load_model, "about": self.about,
         }.items():
             a[name].triggered.connect(slot)
-        a["recover"].setVisible(False)
         for n, action in a.counts.items():
             action.setChecked(n == self.settings.n_candidates)
             action.triggered.connect(lambda _c, n=n: self.set_candidate_count(n))
@@ -162,6 +192,24 @@ class MainWindow(QMainWindow):
             self.resize(1400, 860)
         if state is not None:
             self.restoreState(state)
+        self.fit_to_screen()
+
+    def fit_to_screen(self) -> None:
+        """Keep the window, frame included, inside its screen's available area (a saved geometry
+        from a larger screen, or the default size at QT_SCALE_FACTOR=2 on a small one)."""
+        screen = self._screen()
+        if screen is None:
+            return
+        outer, inner = _rect(self.frameGeometry()), _rect(self.geometry())
+        x, y, w, h = screens.fit_rect(outer, _rect(screen.availableGeometry()))
+        if (x, y, w, h) != outer:
+            left, top = inner[0] - outer[0], inner[1] - outer[1]
+            self.setGeometry(QRect(x + left, y + top, w - (outer[2] - inner[2]), h - (outer[3] - inner[3])))
+
+    def _screen(self):
+        """The screen holding the window's centre (the primary screen if none does)."""
+        centre = self.geometry().center()
+        return QGuiApplication.screenAt(centre) or QGuiApplication.primaryScreen()
 
     # -- model ----------------------------------------------------------------------
     def load_model(self) -> None:
@@ -173,18 +221,24 @@ class MainWindow(QMainWindow):
         loaded = engine is not None
         self.status.set_device(engine.device.type if loaded else None)
         self.status.set_model(engine.name if loaded else None, engine.sha256 if loaded else None)
+        warning = window_warning(engine)         # interim or test model: said on both screens, always
+        self.status.set_model_warning(warning)
+        self.witness.set_model_warning(warning)
         self.grid.set_can_generate(loaded)
         if loaded:
             self.description.set_interpreter(engine.describe)
+            runtime = getattr(engine, "lock_runtime", None)
+            if runtime is not None:            # the measured precision goes into every re-synthesis step
+                self.lock_defaults = replace(self.lock_defaults, precision=runtime.precision)
             if self.canvas.editor() is None or self.canvas.editor().size != engine.image_size:
-                self.canvas.set_editor(MaskEditor(engine.image_size, self.parts.region_mask))
-                for name in self.lock_tools.checked_regions():
-                    self._on_region(name, True)
+                self.canvas.set_editor(MaskEditor(engine.image_size, self.parts.region_mask))   # refresh() fills it
             cpu = engine.device.type == "cpu"
             note = (" — no GPU in use: running on the CPU (slower)." if cpu and self.settings.device != "cpu" else ".")
             if not engine.reads_attributes:
                 note += (" This model was trained on a tag folder, not on the face attributes: the dropdowns "
                          "do not apply to it; use composer generate with its tags, or load a CelebA model.")
+            if runtime is not None:
+                note += f" {runtime.describe().capitalize()}."
             self.status.showMessage(f"Model {engine.name} ready" + note, 20000)
         self.refresh()
 
@@ -202,9 +256,11 @@ class MainWindow(QMainWindow):
 
     # -- actions ------------------------------------------------------------------------
     def generate(self) -> None:
+        self.words.flush()
         self.studio.generate(self.settings.n_candidates)
 
     def evolve(self, strength: float) -> None:
+        self.words.flush()
         self._save_settings(self.settings.with_(evolve_strength=strength))
         self.studio.evolve(self.settings.n_candidates, strength)
 
@@ -213,21 +269,74 @@ class MainWindow(QMainWindow):
         if editor is None:
             self.studio.error.emit("The model is not loaded yet.")
             return
-        settings = replace(self.lock_defaults, n_candidates=self.settings.n_candidates, seed=new_seed())
-        self.studio.resynthesise(editor.mask(), editor.regions, editor.to_json(), settings)
+        settings = replace(self.lock_defaults, n_candidates=self.settings.n_candidates, seed=new_seed(),
+                           restart_sigma=self.lock_tools.variation_value())
+        self.studio.resynthesise(settings, editor.region_layers(), editor.paint_layer(), editor.to_json())
 
     def clear_lock(self) -> None:
-        for name in self.lock_tools.checked_regions():
-            self.lock_tools.set_region_checked(name, False)
-        if self.canvas.editor() is not None:
-            self.canvas.editor().clear()
-            self.canvas.refresh_overlay()
-
-    def _on_region(self, name: str, on: bool) -> None:
         editor = self.canvas.editor()
         if editor is not None:
-            editor.set_region(name, on)
+            editor.clear()
             self.canvas.refresh_overlay()
+        self._record_lock(LockSet(()))
+
+    def _on_region(self, name: str, on: bool) -> None:
+        """A region toggled: lock it from the chosen source (or unlock it) and record the lock set."""
+        editor = self.canvas.editor()
+        if editor is None:
+            return
+        editor.set_region(name, on)
+        self.canvas.refresh_overlay()
+        view = self.studio.view()
+        lockset = view.lock.lockset if view.lock is not None else LockSet(())
+        self._record_lock(lockset.with_region(name, self.lock_tools.current_source() if on else None))
+
+    def _on_stroke(self) -> None:
+        """A brush/eraser stroke ended: the painted area is locked from the portrait it was painted
+        on, recorded; the tool goes back to View unless the artist keeps it on."""
+        editor = self.canvas.editor()
+        view = self.studio.view()
+        if editor is None or view.portrait is None:
+            return
+        lockset = view.lock.lockset if view.lock is not None else LockSet(())
+        painted = bool((editor.paint_layer() > 0).any())
+        brush_source = lockset.source_of(BRUSH) or (view.sources[0] if view.sources else None)
+        self._record_lock(lockset.with_region(BRUSH, brush_source if painted else None))
+        if not self.lock_tools.keep_brush.isChecked():
+            self.lock_tools.set_tool(VIEW)
+
+    def _record_lock(self, lockset: LockSet) -> None:
+        editor = self.canvas.editor()
+        if editor is None or self.studio.view().portrait is None:
+            return
+        self.studio.set_lock(lockset, editor.region_layers(), editor.paint_layer(), editor.to_json())
+
+    def _refresh_lock(self, view) -> None:
+        """Editor, toggles and sources follow the lock set in force (undo, history, recovery); the
+        canvas shows the composite the next re-synthesis keeps."""
+        sources = view.lock.lockset if view.lock is not None else LockSet(())
+        step = self.studio.session.current
+        just_imported = str(step.inputs["image_sha256"]) if step is not None and step.kind == "import_reference" else None
+        self.lock_tools.set_sources(view.sources, just_imported)      # a photo just brought in is offered first
+        self.lock_tools.show_lock({r.region: r.source.label for r in sources.regions if r.region != BRUSH})
+        editor = self.canvas.editor()
+        image = view.reference
+        if editor is not None:
+            editor.set_regions(sources.names)
+            if not self.canvas.stroking():        # never wipe a stroke being drawn
+                editor.set_paint(view.lock.brush if view.lock is not None else None)
+            self.canvas.refresh_overlay()
+            if view.portrait is not None and sources.regions:
+                try:
+                    image, _ = build_lock(sources, view.portrait.image, self.studio.session.image,
+                                          brush=editor.paint_layer(), masks=editor.region_layers())
+                except (KeyError, ValueError):
+                    image = view.reference
+        self.canvas.set_image(image)
+        from_photo = [r.source.label for r in sources.regions if not r.source.label.startswith("the picked")]
+        text = ("Reference: the picked portrait" + (f", with {', '.join(sorted(set(from_photo)))}" if from_photo
+                                                     else "")) if view.portrait is not None else "Pick a candidate to lock."
+        self.lock_tools.set_reference_text(text)
 
     def choose_photo(self) -> None:
         path = self.dialogs.open_photo(self.settings.last_folder)
@@ -255,7 +364,7 @@ class MainWindow(QMainWindow):
             self.status.showMessage(f"{Path(path).name} was not imported.", 8000)
             return
         self._save_settings(self.settings.with_(last_folder=str(Path(path).parent)))
-        self.studio.import_reference(path, aligned)
+        self.studio.import_reference(path, aligned)         # the refresh offers it as the lock source
         if notices:
             self.status.showMessage(" ".join(notices), 15000)
 
@@ -272,7 +381,39 @@ class MainWindow(QMainWindow):
             self.dialogs.error("Photo not usable", str(exc))
             return None
 
+    def _resynthesise_now(self) -> None:
+        """Re-synthesise with the witness's latest words recorded first."""
+        self.words.flush()
+        self.resynthesise()
+
+    def undo(self) -> None:
+        """History undo; typed words are recorded first, so undo never discards them."""
+        self.words.flush()
+        self.studio.undo()
+
+    def redo(self) -> None:
+        self.words.flush()
+        self.studio.redo()
+
+    def go_to(self, step_id: Optional[int]) -> None:
+        self.words.flush()
+        self.studio.go_to(step_id)
+
+    def _on_description_edited(self) -> None:
+        self.words.schedule()
+        self.caption_notice.update()
+
+    def switch_session(self, session, note: str = "") -> None:
+        """Work on `session` from now on (new, recovered or continued from a case file)."""
+        self.words.timer.stop()
+        self.history.forget_thumbnails()
+        self.studio.replace_session(session)
+        self.caption_notice.reset()
+        if note:
+            self.status.showMessage(note, 10000)
+
     def export_case(self) -> bool:
+        self.words.flush()
         if self.parts.export_dialog is None:
             self.dialogs.error("Export unavailable", "The case-file exporter is not installed.")
             return False
@@ -304,6 +445,51 @@ class MainWindow(QMainWindow):
         self.witness.show()
         self.witness.raise_()
 
+    def show_witness_full_screen(self) -> None:
+        """F11: the witness view full screen; with two or more screens, on one that is not this
+        window's: the one the witness view was last left on, else the largest other one."""
+        self._remember_witness_screen()
+        all_screens = QGuiApplication.screens()
+        if not all_screens:
+            return
+        names = [sc.name() for sc in all_screens]
+        saved = names.index(self.settings.witness_screen) if self.settings.witness_screen in names else None
+        index = screens.witness_screen([_rect(sc.geometry()) for sc in all_screens], _rect(self.frameGeometry()),
+                                       saved)
+        target = all_screens[index]
+        self._update_witness()
+        if self.witness.isFullScreen():
+            self.witness.showNormal()
+        self.witness.winId()                        # a native window, so it can be put on a screen
+        handle = self.witness.windowHandle()
+        if handle is not None:
+            handle.setScreen(target)
+        self.witness.setGeometry(target.availableGeometry())
+        self.witness.showFullScreen()
+        self.witness.raise_()
+        if len(all_screens) > 1 and names[index] != self.settings.witness_screen:
+            self._save_settings(self.settings.with_(witness_screen=names[index]))
+
+    def _remember_witness_screen(self) -> None:
+        """With two or more screens, remember the screen the artist put the witness view on
+        (when it is not the main window's), for the next F11 and the next start."""
+        handle = self.witness.windowHandle()
+        if not self.witness.isVisible() or handle is None or len(QGuiApplication.screens()) < 2:
+            return
+        name, mine = handle.screen().name(), self._screen()
+        if mine is not None and name != mine.name() and name != self.settings.witness_screen:
+            self._save_settings(self.settings.with_(witness_screen=name))
+
+    def set_retention(self) -> None:
+        """Ask how long exported sessions' recovery folders are kept; applied at the next start."""
+        ok, days = self.dialogs.retention_days(self.settings.retention_days)
+        if not ok:
+            return
+        self._save_settings(self.settings.with_(retention_days=days))
+        self.status.showMessage("Recovered sessions are kept until deleted by hand." if days is None else
+                                f"Exported sessions' recovery folders will be deleted {days} day(s) after export "
+                                "(checked at each start).", 10000)
+
     def _save_settings(self, settings: GuiSettings) -> None:
         self.settings = settings
         self.store.save(settings)
@@ -313,9 +499,7 @@ class MainWindow(QMainWindow):
         """Redraw everything from the session's current step."""
         view = self.studio.view()
         self.grid.show_candidates([p.image for p in view.candidates], view.selected, view.caption)
-        self.canvas.set_image(view.reference)
-        self.lock_tools.set_reference_text(f"Reference: {view.reference_label}"
-                                           if view.reference_label else "Pick a candidate to lock.")
+        self._refresh_lock(view)
         self.history.show_session(self.studio.session)
         ready = self.studio.engine is not None
         self.lock_tools.set_ready(ready and view.portrait is not None)
@@ -326,9 +510,14 @@ class MainWindow(QMainWindow):
         self.actions["redo"].setEnabled(self.studio.session.can_redo)
         self.actions["export"].setEnabled(bool(self.studio.session.steps))
         self._update_witness()
+        self.caption_notice.update()
 
     def _update_witness(self) -> None:
         view = self.studio.view()
+        # the case record separates what the witness view displayed (logged, with the time, by the
+        # view itself and only while it is visible) from what only the artist saw
+        self.studio.session.witness_view = True
+        self.witness.set_exposure_sink(lambda images, what: self.studio.session.note_witness_shown(images, what))
         if self.actions["witness_portrait"].isChecked() or not view.candidates:
             self.witness.show_portrait(view.portrait.image if view.portrait else None)
         else:
@@ -346,11 +535,13 @@ class MainWindow(QMainWindow):
         self.canvas.dropEvent(event)
 
     def closeEvent(self, event) -> None:  # noqa: N802
+        self.words.flush()                   # the witness's last words are history too
         if self.studio.unexported:
             choice = self.dialogs.unexported_work()
             if choice == CANCEL or (choice == EXPORT and not self.export_case()):
                 event.ignore()
                 return
+        self._remember_witness_screen()
         self.store.save_window(self.saveGeometry(), self.saveState())
         self.store.save(self.settings)
         self.witness.close()

@@ -2,7 +2,8 @@
 
 A session that ended normally is marked finished by the window; anything else
 under the recovery folder was interrupted. Declined sessions are marked finished
-too (kept on disk, never deleted) so the question is not asked again.
+too (kept on disk, never deleted) so the question is not asked again. `recover_from` is the
+File → Recover… menu's part: any recovery folder the artist chooses.
 """
 from __future__ import annotations
 
@@ -34,5 +35,25 @@ def offer_recovery(dialogs, root: Path) -> tuple[Optional[Session], str]:
     except RecoveryError as exc:
         dialogs.error("Recovery failed", str(exc))
         return None, "The autosaved session could not be read."
+    note = f" ({len(session.missing_images)} images missing)" if session.missing_images else ""
+    return session, f"Recovered session {session.session_id}{note}."
+
+
+def recover_from(folder: Path | str, current: Optional[Path] = None) -> tuple[Session, str]:
+    """File → Recover…: the session in `folder` (a session folder, or a recovery root: its newest
+    unfinished session) and a status message. RecoveryError, one line, if it cannot be used; the
+    session being worked on (`current`) is refused, it is already open."""
+    from composer.record.recovery import resolve_folder
+
+    try:
+        resolved = resolve_folder(folder)
+    except OSError as exc:
+        raise RecoveryError(f"{folder} cannot be read ({exc.strerror or exc}).") from exc
+    if current is not None and Path(resolved).resolve() == Path(current).resolve():
+        raise RecoveryError("That is the session you are working in: it is already open.")
+    try:
+        session = Session.recover(resolved)
+    except OSError as exc:
+        raise RecoveryError(f"{resolved} cannot be read ({exc.strerror or exc}).") from exc
     note = f" ({len(session.missing_images)} images missing)" if session.missing_images else ""
     return session, f"Recovered session {session.session_id}{note}."

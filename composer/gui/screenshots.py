@@ -46,7 +46,8 @@ def run_step(window, kind: str, start: Callable[[], object], timeout_s: float) -
 
 
 def drive(window, text: str, timeout_s: float, lock_steps: int) -> None:
-    """One short, realistic session: describe, generate, pick, vary, pick, lock, re-synthesise, pick."""
+    """One short, realistic session: describe, generate, pick, vary, pick, lock the eyes (and the mouth
+    from a photo), correct the description, re-synthesise, pick."""
     from composer.edit import LockSettings
 
     window.lock_defaults = LockSettings(steps=lock_steps)
@@ -57,8 +58,19 @@ def drive(window, text: str, timeout_s: float, lock_steps: int) -> None:
     run_step(window, "evolve", lambda: window.evolve(0.4), timeout_s)
     window.studio.pick(min(1, window.grid.shown() - 1))
     window.lock_tools.set_region_checked("eyes", True)
+    photo = Path(__file__).resolve().parents[2] / "examples" / "session-photo-A.png"
+    if photo.is_file():              # a second source: the mouth of a photo (a generated face, eyes known)
+        from composer.edit.align import align_by_eyes, load_image
+        size = window.studio.engine.image_size
+        source = window.studio.import_reference(str(photo), align_by_eyes(load_image(photo)[0], (49, 66), (77.5, 66),
+                                                                           size))
+        window.lock_tools.set_sources(window.studio.view().sources, source.sha256)
+        window.lock_tools.set_region_checked("mouth", True)
+    window.description.free_text.setPlainText(text + ", wearing glasses")     # the witness corrects
+    window.description.refresh()
     run_step(window, "resynthesise", window.resynthesise, timeout_s)
     window.studio.pick(0)
+    window.lock_tools.set_sources(window.studio.view().sources)
 
 
 def take(outdir: Path, model: Optional[Path], text: str, timeout_s: float,

@@ -167,11 +167,31 @@ def find_recovery(root: Path | str | None = None, *, include_closed: bool = Fals
 
 
 def resolve_folder(folder: Path | str) -> Path:
-    """A session folder, or a recovery root (then its newest unfinished session)."""
+    """A session folder, or a recovery root (then its newest unfinished session). The folder is
+    tidied as it is opened: temp files a crash left behind are removed and a folder readable by
+    others is made 0700 again (it holds witness images)."""
     folder = Path(folder)
-    if (folder / SESSION_FILE).exists():
-        return folder
-    infos = find_recovery(folder)
-    if not infos:
-        raise RecoveryError(f"no unfinished session to recover in {folder}.")
-    return infos[0].folder
+    if not (folder / SESSION_FILE).exists():
+        infos = find_recovery(folder)
+        if not infos:
+            raise RecoveryError(f"no unfinished session to recover in {folder}.")
+        folder = infos[0].folder
+    clean_orphan_temps(folder)
+    tighten_folder(folder)
+    return folder
+
+
+def tighten_folder(folder: Path) -> None:
+    """Make an existing session folder and its blobs/ 0700 (real folders only, never via a link)."""
+    for path in (Path(folder), Path(folder) / BLOBS):
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0))
+        except OSError:
+            continue   # missing, or a link: left alone
+        try:
+            if os.fstat(fd).st_mode & 0o077:
+                os.fchmod(fd, PRIVATE_MODE)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)

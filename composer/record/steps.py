@@ -96,15 +96,33 @@ class Step:
                    d.get("notes", {}))
 
 
+ARTIST, WITNESS = "artist", "witness"
+AUDIENCES = (ARTIST, WITNESS)
+
+
 @dataclass(frozen=True)
 class Exposure:
-    """An image the witness saw: which step showed it (None for a loose preview) and when."""
+    """An image shown on screen: which step showed it (None for a loose preview), when, and to whom.
+
+    `audience` is "artist" for what appeared on the artist's screen (every step's outputs, previews,
+    the reference photo) and "witness" for what the witness view actually displayed; one image can
+    have both. Records written before the split have no `audience`: they read as "artist"."""
     sha256: str
     step: Optional[int]
     index: int
     shown_at: str
     what: str = "candidate"
+    audience: str = ARTIST
 
     def to_json(self) -> dict:
         return {"sha256": self.sha256, "step": self.step, "index": self.index, "shown_at": self.shown_at,
-                "what": self.what}
+                "what": self.what, "audience": self.audience}
+
+    @classmethod
+    def from_json(cls, d: Mapping) -> "Exposure":
+        audience = str(d.get("audience") or ARTIST)
+        if audience not in AUDIENCES:
+            raise ValueError(f"unknown audience {audience[:40]!r}")
+        step = d.get("step")
+        return cls(str(d["sha256"]), None if step is None else int(step), int(d.get("index", 0)),
+                   str(d.get("shown_at", "")), str(d.get("what", "candidate")), audience)

@@ -52,6 +52,7 @@ class FakeDialogs:
         self.no_face_reasons: list[str] = []
         self.errors: list[tuple[str, str]] = []
         self.asked: list[str] = []
+        self.retention_answer = (True, 30)
 
     def open_photo(self, folder):
         self.asked.append("open_photo")
@@ -72,6 +73,10 @@ class FakeDialogs:
     def unexported_work(self):
         self.asked.append("unexported_work")
         return self.unexported_answer
+
+    def retention_days(self, current):
+        self.asked.append("retention_days")
+        return self.retention_answer
 
     def error(self, title, text):
         self.errors.append((title, text))

@@ -181,3 +181,20 @@ def test_import_photo_does_not_replace_the_locks(qtbot, make_window):
     assert window.studio.view().lock.lockset.names == ("eyes",)
     assert window.lock_tools.checked_regions() == ("eyes",)
     assert LockSet(()).with_region("eyes", None) == LockSet(())
+
+
+def test_a_chosen_source_stays_until_a_new_pick(qtbot, make_window):
+    window = loaded(qtbot, make_window())
+    window.set_candidate_count(6)
+    describe_and_generate(qtbot, window)
+    pick(qtbot, window, 0)
+    window.studio.import_reference("/x/photo-B.png", np.full((32, 32, 3), 9, np.uint8))
+    assert window.lock_tools.current_source().label == "photo photo-B.png"     # offered at once
+    toggle(qtbot, window, "mouth")
+    assert window.lock_tools.current_source().label == "photo photo-B.png"     # still chosen
+    pick(qtbot, window, 2)
+    assert window.lock_tools.current_source().label.startswith("the picked portrait")
+    toggle(qtbot, window, "eyes")
+    lock = window.studio.view().lock.lockset
+    assert lock.source_of("eyes").sha256 == window.studio.view().portrait.sha256
+    assert lock.source_of("mouth").label == "photo photo-B.png"

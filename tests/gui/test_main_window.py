@@ -94,6 +94,8 @@ def test_brush_lock_resynthesise_fills_grid(qtbot, make_window):
     editor = window.canvas.editor()
     assert editor.size == 32
     editor.add_stroke(Stroke(((4.0, 4.0), (28.0, 4.0)), radius=3.0))
+    window.canvas.mask_changed.emit()             # the stroke ends: the lock set is recorded
+    assert window.canvas.tool() != BRUSH          # and the brush is off again
     with qtbot.waitSignal(window.studio.changed, timeout=5000, check_params_cb=lambda: (
             window.studio.session.current.kind == "resynthesise")):
         window.actions["resynthesise"].trigger()
@@ -136,11 +138,11 @@ def test_every_action_is_keyboard_reachable(make_window):
 def test_settings_persist_between_windows(qtbot, make_window):
     window = make_window()
     window.set_candidate_count(6)
-    window.resize(1250, 800)
+    window.resize(760, 560)            # within the offscreen screen (800×600): a larger one is fitted
     window.close()
     again = make_window()
     assert again.grid.count() == 6 and again.actions.counts[6].isChecked()
-    assert again.size().width() == 1250
+    assert again.size().width() == 760
 
 
 def test_close_with_unexported_work_asks(qtbot, make_window, dialogs):
@@ -172,6 +174,7 @@ def test_cancel_resynthesis_shows_progress_then_stops(qtbot, make_window):
     describe_and_generate(qtbot, window)
     qtbot.mouseClick(window.grid.tile(0), Qt.LeftButton)
     window.canvas.editor().add_stroke(Stroke(((8.0, 8.0),), radius=4.0))
+    window.canvas.mask_changed.emit()
     with qtbot.waitSignal(window.studio.progress, timeout=5000):
         window.actions["resynthesise"].trigger()
     assert window.status.progress.isVisible()

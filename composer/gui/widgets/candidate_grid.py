@@ -1,17 +1,20 @@
 """Candidate grid: 6 or 9 portraits; click (or Enter on a focused tile) picks one.
 
-Below the grid sit the Generate and "More like this" buttons and the evolve
-strength slider; the widget only reports intent (`generate_requested`,
-`evolve_requested(strength)`, `picked(index)`), the controller does the work.
+Below the grid sit the caption the grid was drawn from, a notice when the description has
+changed since (with "Use the grid's description" / "Keep the new description"), the Generate and
+"More like this" buttons and the evolve strength slider. The widget only reports intent
+(`generate_requested`, `evolve_requested(strength)`, `picked(index)`, `use_grid_description`,
+`keep_new_description`); the window and the controller do the work.
 """
 from __future__ import annotations
 
+import html
 from typing import Optional, Sequence
 
 import numpy as np
 from PyQt5.QtCore import QSize, Qt, pyqtSignal
 from PyQt5.QtGui import QIcon
-from PyQt5.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider,
+from PyQt5.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider,
                              QToolButton, QVBoxLayout, QWidget)
 
 from composer.gui.images import thumbnail
@@ -19,6 +22,18 @@ from composer.gui.images import thumbnail
 TILE = 80           # smallest face shown, px
 TILE_SOURCE = 320   # the icon is rendered once at this size; Qt scales it down to fit the tile
 TILE_PADDING = 12   # border + padding around the face (see resources/style.qss)
+QUOTE_MAX = 60      # characters of a caption quoted in the notice; the tooltip has all of it
+
+
+def quoted(caption: str) -> str:
+    text = caption if len(caption) <= QUOTE_MAX else caption[:QUOTE_MAX - 1].rstrip() + "…"
+    return f"«{text}»"
+
+
+def notice_text(grid_caption: str, current_caption: str) -> str:
+    """The one line shown when the description no longer says what the grid was drawn from."""
+    now = f"the description now says {quoted(current_caption)}" if current_caption else "the description is now empty"
+    return f"The grid was drawn from {quoted(grid_caption)}; {now}."
 
 
 class CandidateTile(QToolButton):
@@ -45,6 +60,12 @@ class CandidateTile(QToolButton):
             self.setIcon(QIcon(thumbnail(image, TILE_SOURCE)))
             self.setToolTip(f"Candidate {self.index + 1} (press to pick)")
         self.setAccessibleName(f"Candidate {self.index + 1}")
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Enter picks the focused tile, like Space
+        if event.key() in (Qt.Key_Return, Qt.Key_Enter) and self.isEnabled():
+            self.click()
+            return
+        super().keyPressEvent(event)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - keep the face as large as the tile allows
         side = max(16, min(self.width(), self.height()) - TILE_PADDING)
@@ -100,6 +121,8 @@ class CandidateGrid(QWidget):
     picked = pyqtSignal(int)
     generate_requested = pyqtSignal()
     evolve_requested = pyqtSignal(float)
+    use_grid_description = pyqtSignal()     # restore the description the grid was drawn from
+    keep_new_description = pyqtSignal()     # dismiss the notice: the new words stand
 
     def __init__(self, count: int = 9, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
@@ -107,6 +130,7 @@ class CandidateGrid(QWidget):
         self._board = TileBoard()
         self._selected: Optional[int] = None
         self._can_generate = True
+        self._caption_text = ""
         self.generate_button = QPushButton("&Generate")
         self.generate_button.setToolTip("Draw new candidates for the caption (Ctrl+G)")
         self.evolve_button = QPushButton("&More like this")
@@ -119,8 +143,30 @@ class CandidateGrid(QWidget):
         self.generate_button.clicked.connect(self.generate_requested)
         self.evolve_button.clicked.connect(
             lambda: self.evolve_requested.emit(self.strength_value()))
-        self._caption = QLabel(wordWrap=True)
+        self._caption = QLabel(wordWrap=True, textInteractionFlags=Qt.TextSelectableByMouse)
         self._caption.setObjectName("gridCaption")
+        self._caption_title = QLabel("<b>Drawn from</b>")
+        self.notice = QFrame()
+        self.notice.setObjectName("gridCaptionNotice")
+        self.notice.setFrameShape(QFrame.StyledPanel)
+        self.notice.setStyleSheet("#gridCaptionNotice { background: #fff3cd; border: 1px solid #e0b84c; }")
+        self.notice_label = QLabel(wordWrap=True)
+        self.notice_label.setObjectName("gridCaptionNoticeText")
+        self.use_button = QPushButton("&Use the grid's description")
+        self.use_button.setToolTip("Put the description the grid was drawn from back into the description panel")
+        self.keep_button = QPushButton("&Keep the new description")
+        self.keep_button.setToolTip("The next More like this or re-synthesis uses the new words")
+        self.use_button.clicked.connect(self.use_grid_description)
+        self.keep_button.clicked.connect(self.keep_new_description)
+        nl = QVBoxLayout(self.notice)
+        nl.setContentsMargins(6, 4, 6, 4)
+        nl.addWidget(self.notice_label)
+        nb = QHBoxLayout()
+        nb.addWidget(self.use_button)
+        nb.addWidget(self.keep_button)
+        nb.addStretch(1)
+        nl.addLayout(nb)
+        self.notice.hide()
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.generate_button)
@@ -131,7 +177,9 @@ class CandidateGrid(QWidget):
         strength.addWidget(self._strength_label)
         layout = QVBoxLayout(self)
         layout.addWidget(self._board, 1)
+        layout.addWidget(self._caption_title)
         layout.addWidget(self._caption)
+        layout.addWidget(self.notice)
         layout.addLayout(buttons)
         layout.addLayout(strength)
         self.set_count(count)
@@ -160,8 +208,30 @@ class CandidateGrid(QWidget):
                         caption: str = "") -> None:
         for i, tile in enumerate(self._tiles):
             tile.show_image(images[i] if i < len(images) else None)
-        self._caption.setText(caption)
+        self._caption.setText(html.escape(caption) if caption else "<i>No candidates yet.</i>")
+        self._caption.setToolTip(caption)
+        self._caption_text = caption
         self._mark(selected)
+
+    def caption(self) -> str:
+        """The caption the grid was drawn from ("" when the grid is empty)."""
+        return self._caption_text
+
+    def show_notice(self, grid_caption: str, current_caption: str, can_restore: bool = True) -> None:
+        """Say that the description changed since the grid was drawn."""
+        self.notice_label.setText(html.escape(notice_text(grid_caption, current_caption)))
+        self.notice_label.setToolTip(f"Grid: {grid_caption}\nDescription: {current_caption}")
+        self.use_button.setEnabled(can_restore)
+        self.notice.show()
+
+    def hide_notice(self) -> None:
+        self.notice.hide()
+
+    def notice_shown(self) -> bool:
+        return not self.notice.isHidden()
+
+    def notice_message(self) -> str:
+        return self.notice_label.text() if self.notice_shown() else ""
 
     def selected(self) -> Optional[int]:
         return self._selected

@@ -6,6 +6,9 @@ text layer's interpret before a model is loaded) for an Interpretation, and show
 it: caption preview, understood/not-understood marks, conflicts. Dropdowns the
 free text implies are set for the artist (and reset when the text stops implying
 them, unless the artist touched them since).
+
+The free text comes first in the Tab order (the witness's own words are the heart of the
+description); every dropdown has a tooltip saying what it sets.
 """
 from __future__ import annotations
 
@@ -27,6 +30,14 @@ LABEL_WRAP = 16     # longer group labels wrap onto two lines so the dropdowns k
 Interpreter = Callable[[Description], object]
 
 
+def combo_tip(group) -> str:
+    """A dropdown's tooltip: what it sets and its choices."""
+    options = [o.label for o in group.options if o.id != SCHEMA_UNSPECIFIED]
+    listed = ", ".join(options[:8]) + (", …" if len(options) > 8 else "")
+    return (f"{group.label}: what the witness said about it ({listed}). "
+            "Leave it unspecified to let the free text or the model decide.")
+
+
 class DescriptionPanel(QWidget):
     """Emits `interpreted(description, interpretation)` after each (debounced) change."""
 
@@ -37,6 +48,7 @@ class DescriptionPanel(QWidget):
         super().__init__(parent)
         self._interpret: Optional[Interpreter] = None
         self._combos: dict[str, QComboBox] = {}
+        self._tips: dict[str, str] = {}          # group -> the dropdown's own tooltip
         self._auto: dict[str, str] = {}          # group -> option set from the free text
         self._text_last = True
         self._interpretation = None
@@ -77,6 +89,7 @@ class DescriptionPanel(QWidget):
         while self._form.rowCount():
             self._form.removeRow(0)
         self._combos.clear()
+        self._tips.clear()
         for group in schema.groups:
             combo = QComboBox()
             combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
@@ -88,10 +101,13 @@ class DescriptionPanel(QWidget):
                     continue  # the schema's own "unspecified" is our first item
                 combo.addItem(option.label, option.id)
             combo.activated.connect(lambda _i, gid=group.id: self._on_combo_changed(gid))
+            self._tips[group.id] = combo_tip(group)
+            combo.setToolTip(self._tips[group.id])
             label = QLabel(f"&{group.label}:", wordWrap=len(group.label) > LABEL_WRAP)
             label.setBuddy(combo)
             self._form.addRow(label, combo)
             self._combos[group.id] = combo
+        self._tab_order()
         box = self._scroll.widget()   # never clip a dropdown: the panel is as wide as the form
         self._scroll.setMinimumWidth(box.minimumSizeHint().width()
                                      + self._scroll.verticalScrollBar().sizeHint().width())
@@ -132,6 +148,14 @@ class DescriptionPanel(QWidget):
     def schedule(self) -> None:
         self._timer.start()
 
+    def flush(self) -> None:
+        """Interpret now if an edit is still waiting for the debounce (before it is recorded)."""
+        if self._timer.isActive():
+            self.refresh()
+
+    def tooltip(self, group_id: str) -> str:
+        return self._combos[group_id].toolTip()
+
     # -- interpretation ------------------------------------------------------------
     def refresh(self) -> None:
         """Interpret the current description now and show the result."""
@@ -166,8 +190,18 @@ class DescriptionPanel(QWidget):
             if combo.currentData() == self._auto.pop(gid):
                 changed |= self._select(combo, UNSPECIFIED)
         for gid, combo in self._combos.items():
-            combo.setToolTip("set from the free text" if gid in self._auto else "")
+            combo.setToolTip(self._tip(gid))
         return changed
+
+    def _tip(self, group_id: str) -> str:
+        base = self._tips.get(group_id, "")
+        return base + ("\n(set from the free text)" if group_id in self._auto else "")
+
+    def _tab_order(self) -> None:
+        """Free text first, then the dropdowns top to bottom."""
+        chain = [self.free_text] + list(self._combos.values())
+        for a, b in zip(chain, chain[1:]):
+            QWidget.setTabOrder(a, b)
 
     def _show_caption(self, caption: str) -> None:
         self._caption.setText(html.escape(caption) if caption else "<i>Nothing described yet.</i>")
@@ -196,7 +230,7 @@ class DescriptionPanel(QWidget):
 
     def _on_combo_changed(self, group_id: str) -> None:
         self._auto.pop(group_id, None)
-        self._combos[group_id].setToolTip("")
+        self._combos[group_id].setToolTip(self._tip(group_id))
         self._text_last = False
         self.schedule()
 

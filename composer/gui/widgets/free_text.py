@@ -4,14 +4,18 @@ Understood words get a soft green background; words it did not understand get a
 red wavy underline and a tooltip giving the reason. Marks come from the
 Interpretation's character offsets and are painted by a QSyntaxHighlighter, so the
 text itself is never modified.
+
+The witness's statement is precious: Ctrl+Z / Ctrl+Shift+Z / Ctrl+Y here are the text box's own
+undo and redo (never the window's history undo), and they go back one word at a time, so one
+Ctrl+Z can never wipe a whole statement typed in one go (Qt merges a typing run into one step).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Iterable
 
-from PyQt5.QtCore import QEvent, pyqtSignal
-from PyQt5.QtGui import QColor, QSyntaxHighlighter, QTextCharFormat
+from PyQt5.QtCore import QEvent, Qt, pyqtSignal
+from PyQt5.QtGui import QColor, QKeySequence, QSyntaxHighlighter, QTextCharFormat
 from PyQt5.QtWidgets import QPlainTextEdit, QToolTip
 
 UNDERSTOOD = "understood"
@@ -67,6 +71,15 @@ class _Highlighter(QSyntaxHighlighter):
                 self.setFormat(start, end - start, self._formats[mark.kind])
 
 
+def is_ctrl_y(ev) -> bool:
+    return ev.key() == Qt.Key_Y and (ev.modifiers() & ~Qt.KeypadModifier) == Qt.ControlModifier
+
+
+def is_text_undo_key(ev) -> bool:
+    """Ctrl+Z, the platform's redo keys, or Ctrl+Y."""
+    return ev.matches(QKeySequence.Undo) or ev.matches(QKeySequence.Redo) or is_ctrl_y(ev)
+
+
 class FreeTextEdit(QPlainTextEdit):
     """Plain text editor with interpretation marks; `edited` fires on user edits of the text only."""
 
@@ -114,6 +127,32 @@ class FreeTextEdit(QPlainTextEdit):
                 QToolTip.hideText()
             return True
         return super().viewportEvent(ev)
+
+    def event(self, ev) -> bool:  # noqa: A003 - Qt override
+        """Keep undo/redo keys for the text while it has focus (no window shortcut steals them)."""
+        if ev.type() == QEvent.ShortcutOverride and is_text_undo_key(ev):
+            ev.accept()
+            return True
+        return super().event(ev)
+
+    def keyPressEvent(self, ev) -> None:  # noqa: N802 - Qt override
+        if ev.matches(QKeySequence.Undo):
+            self.undo()
+            return
+        if ev.matches(QKeySequence.Redo) or is_ctrl_y(ev):
+            self.redo()
+            return
+        text = ev.text()
+        if (text and not text.isalnum() and text.isprintable()) or ev.key() in (Qt.Key_Return, Qt.Key_Enter):
+            # a word ends: make it an undo step of its own (Qt would merge the whole typing run)
+            cursor = self.textCursor()
+            cursor.beginEditBlock()
+            try:
+                super().keyPressEvent(ev)
+            finally:
+                cursor.endEditBlock()
+            return
+        super().keyPressEvent(ev)
 
     def _on_text_changed(self) -> None:
         # textChanged also fires for highlighting changes: only real edits count

@@ -97,7 +97,7 @@ class LockTools(QWidget):
         self.variation.setCurrentIndex([v for v, _ in VARIATIONS].index(DEFAULT_VARIATION))
         self.variation.setToolTip("How far the re-synthesised candidates may move from the picked face "
                                   "outside the locked regions")
-        variation_label = QLabel("Variation:")
+        variation_label = QLabel("Spread of results:")
         variation_label.setBuddy(self.variation)
         variation_row.addWidget(variation_label)
         variation_row.addWidget(self.variation, 1)
@@ -143,8 +143,12 @@ class LockTools(QWidget):
                               else f"Lock the {name} (keep them when re-synthesising)")
 
     def set_sources(self, sources: Sequence, current: Optional[str] = None) -> None:
-        """Offer these LockSources (sha256, label); keep the chosen one if still offered, else `current`."""
-        keep = current or self.current_source_sha()
+        """Offer these LockSources (sha256, label), the picked portrait first. `current` selects one; else
+        a photo or earlier portrait the artist chose stays chosen while the same portrait is picked, and
+        a new pick makes the picked portrait the source again."""
+        first = self.source.itemData(0) if self.source.count() else None
+        same_pick = first is not None and bool(sources) and first.sha256 == sources[0].sha256
+        keep = current or (self.current_source_sha() if same_pick else None)
         self.source.blockSignals(True)
         self.source.clear()
         for src in sources:

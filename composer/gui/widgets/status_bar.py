@@ -1,4 +1,5 @@
-"""Status bar: message line, job progress with Cancel, device indicator, model identity."""
+"""Status bar: message line, job progress with Cancel, device indicator, model identity, and a
+permanent amber warning while an interim or test model is loaded (composer.model_status)."""
 from __future__ import annotations
 
 from typing import Optional
@@ -7,7 +8,7 @@ from PyQt5.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar, QWidg
 
 
 class StatusBar(QStatusBar):
-    """Permanent widgets: [progress][Cancel] [CPU/GPU] [model name · sha256]."""
+    """Permanent widgets: [progress][Cancel] [model warning] [CPU/GPU] [model name · sha256]."""
 
     def __init__(self, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
@@ -21,9 +22,14 @@ class StatusBar(QStatusBar):
         self.device_label.setToolTip("Where the model runs")
         self.model_label = QLabel("no model")
         self.model_label.setObjectName("modelIdentity")
-        for w in (self.progress, self.cancel_button, self.device_label, self.model_label):
+        self.model_warning_label = QLabel()
+        self.model_warning_label.setObjectName("modelWarning")
+        self.model_warning_label.setStyleSheet("#modelWarning { background: #ffbf00; color: #000; "
+                                               "padding: 1px 6px; font-weight: bold; }")
+        for w in (self.progress, self.cancel_button, self.model_warning_label, self.device_label, self.model_label):
             self.addPermanentWidget(w)
         self.set_busy(None)
+        self.set_model_warning("")
 
     def set_busy(self, label: Optional[str], step: int = 0, total: int = 0) -> None:
         """Show a running job (`label`), optionally with step/total; None hides the progress."""
@@ -52,3 +58,13 @@ class StatusBar(QStatusBar):
 
     def model_text(self) -> str:
         return self.model_label.text()
+
+    def set_model_warning(self, text: str) -> None:
+        """Show `text` permanently (amber) until it is cleared with ""."""
+        short = text if len(text) <= 70 else text[:69].rstrip() + "…"
+        self.model_warning_label.setText(f"⚠ {short}" if text else "")
+        self.model_warning_label.setToolTip(text)
+        self.model_warning_label.setVisible(bool(text))
+
+    def model_warning(self) -> str:
+        return self.model_warning_label.toolTip() if not self.model_warning_label.isHidden() else ""

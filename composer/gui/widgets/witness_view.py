@@ -3,10 +3,14 @@
 Meant for a second screen turned towards the witness: no menus, no captions or
 scores that could lead them, just numbered faces on a neutral background.
 F11 toggles full screen, Esc leaves it.
+
+What the witness actually sees is reported to an exposure sink (`set_exposure_sink`, the session's
+`note_witness_shown`): each time images are displayed while the window is visible, and again when
+it is shown after being hidden, with the images and "candidates" or "portrait".
 """
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 import numpy as np
 from PyQt5.QtCore import QRectF, Qt
@@ -17,6 +21,7 @@ from composer.gui.images import to_pixmap
 from composer.gui.widgets.candidate_grid import columns_for
 
 CANDIDATES, PORTRAIT = "candidates", "portrait"
+ExposureSink = Callable[[Sequence[np.ndarray], str], object]
 
 
 class WitnessView(QWidget):
@@ -31,7 +36,9 @@ class WitnessView(QWidget):
         pal.setColor(self.backgroundRole(), QColor(40, 40, 40))
         self.setPalette(pal)
         self._pixmaps: list[QPixmap] = []
+        self._images: list[np.ndarray] = []
         self._mode = CANDIDATES
+        self._sink: Optional[ExposureSink] = None
         QShortcut(QKeySequence(Qt.Key_F11), self, self.toggle_full_screen)
         QShortcut(QKeySequence(Qt.Key_Escape), self, self.showNormal)
 
@@ -41,15 +48,36 @@ class WitnessView(QWidget):
     def shown_count(self) -> int:
         return len(self._pixmaps)
 
+    def set_exposure_sink(self, sink: Optional[ExposureSink]) -> None:
+        """`sink(images, what)` is told what the witness is shown (None: nobody is told)."""
+        self._sink = sink
+
     def show_candidates(self, images: Sequence[np.ndarray]) -> None:
         self._mode = CANDIDATES
-        self._pixmaps = [to_pixmap(im) for im in images]
+        self._images = list(images)
+        self._pixmaps = [to_pixmap(im) for im in self._images]
         self.update()
+        self._report()
 
     def show_portrait(self, image: Optional[np.ndarray]) -> None:
         self._mode = PORTRAIT
-        self._pixmaps = [] if image is None else [to_pixmap(image)]
+        self._images = [] if image is None else [image]
+        self._pixmaps = [to_pixmap(im) for im in self._images]
         self.update()
+        self._report()
+
+    def _report(self, images: Optional[Sequence[np.ndarray]] = None) -> None:
+        """Tell the sink what is on the witness's screen now (only while the window is visible)."""
+        if self._sink is not None and (images is not None or self.isVisible()):
+            self._sink(self._images if images is None else images, self._mode)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - shown (again): the witness sees it now
+        super().showEvent(event)
+        self._report()
+
+    def hideEvent(self, event) -> None:  # noqa: N802 - hidden: the next showing is a new display
+        super().hideEvent(event)
+        self._report(images=())
 
     def toggle_full_screen(self) -> None:
         if self.isFullScreen():
@@ -86,3 +114,21 @@ class WitnessView(QWidget):
                 p.drawText(QRectF(rect.x(), rect.bottom(), rect.width(), 28.0),
                            Qt.AlignCenter, str(i + 1))
         p.end()
+
+    def set_model_warning(self, text: str) -> None:
+        """A small amber line at the bottom while an interim or test model is loaded ("" hides it):
+        whoever looks at this screen knows these faces are not a likeness to rely on."""
+        from PyQt5.QtWidgets import QLabel, QVBoxLayout
+        label = getattr(self, "_model_warning", None)
+        if label is None:
+            label = self._model_warning = QLabel(self)
+            label.setObjectName("witnessModelWarning")
+            label.setAlignment(Qt.AlignCenter)
+            label.setWordWrap(True)
+            label.setStyleSheet("#witnessModelWarning { color: #ffbf00; font-size: 11px; }")
+            layout = self.layout() or QVBoxLayout(self)
+            layout.setContentsMargins(8, 0, 8, 4)
+            layout.addStretch(1)
+            layout.addWidget(label)
+        label.setText(text)
+        label.setVisible(bool(text))

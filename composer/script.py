@@ -1,5 +1,8 @@
 """Session scripts: the window's operations as a JSON/YAML list, run headless (`composer session run`).
 
+It sits above the operations and the case file (it runs the one and exports the other), as the
+window's Studio does.
+
 For drills and training, for reproducible examples and for tests. A script is
 
     {"format": "composer-session-script", "version": 1,
