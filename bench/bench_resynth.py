@@ -8,7 +8,8 @@ Spread: the mean absolute pixel difference (/255) between every pair of the 9 ca
 the locked eyes (where they may differ), beside the same figure for 9 fresh candidates of a Generate.
 Speed: wall time from the Re-synthesise request to the recorded step, median over repeats, for
 fp32 and bf16 at 1 and 2 threads (the window's calibration picks among these at model load).
-Writes bench/results/resynth.json (`--out`); the shipped figures are resynth_spread.json and resynth_speed.json.
+Multisource: a lock of two sources (the picked portrait's eyes, a real test photo's mouth): seams and
+exactness per region (`--parts multisource --sets 10`). Writes bench/results/resynth.json (`--out`); the shipped figures are resynth_spread.json and resynth_speed.json.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -70,7 +72,6 @@ class Driver:
         return time.perf_counter() - t0
 
     def describe(self, text):
-        from composer.text.description import Description
         d = Description(choices={}, free_text=text)
         self.studio.set_description(d, self.studio.engine.describe(d))
 
@@ -91,13 +92,63 @@ class Driver:
                           lambda: self.studio.resynthesise(settings))
 
 
+def multisource(driver, base, n_sets: int) -> dict:
+    """A lock set of two sources through the Studio: the eyes of the picked portrait and the mouth of a
+    real test photo (the CelebA crop is the model's framing). Per candidate: the seam of the union lock
+    (gradient energy in a 2 px band around it / elsewhere; bench_lock.py's measure) beside the photo's
+    own score on that band, the seam inside the composite where the photo's mouth meets the portrait,
+    and whether each region's core kept its source's pixels exactly."""
+    import bench_lock
+
+    from composer.edit.composite import seam_score
+    from composer.edit.lockset import LockSet, default_region_mask
+    from composer.edit.settings import LockSettings
+    from composer.text.description import Description
+    size = driver.studio.engine.image_size
+    rows = []
+    for i, item in enumerate(bench_lock.test_sets(n_sets, size)):
+        d = Description(choices={}, free_text=item["caption"])
+        driver.studio.set_description(d, driver.studio.engine.describe(d))
+        driver.generate(9, 500 + i)
+        driver.studio.pick(0)
+        portrait = driver.studio.view().portrait
+        photo = driver.studio.import_reference(f"test-{item['id']}", item["photo"])
+        view = driver.studio.view()
+        lockset = LockSet(()).with_region("eyes", view.sources[0]).with_region("mouth", photo)
+        driver.studio.set_lock(lockset, {})
+        lock = driver.studio.view().lock
+        driver.resynthesise(LockSettings(**{**base.to_json(), "seed": i, "precision": "bf16"}))
+        union = driver.studio.session.lock_mask(lock.step_id)
+        reference = driver.studio.session.image(lock.reference_sha256)
+        eyes = default_region_mask("eyes", size, portrait.image)
+        mouth = default_region_mask("mouth", size, item["photo"])
+        cands = [c.image for c in driver.studio.view().candidates]
+        rows.append({
+            "seam": statistics.median(seam_score(c, union) for c in cands),
+            "seam_photo_same_band": seam_score(item["photo"], union),
+            "seam_inside_composite": seam_score(reference, mouth),
+            "seam_photo_mouth_band": seam_score(item["photo"], mouth),
+            "eyes_core_exact": float(np.mean([np.array_equal(c[(eyes == 1) & (mouth == 0)],
+                                                             portrait.image[(eyes == 1) & (mouth == 0)])
+                                              for c in cands])),
+            "mouth_core_exact": float(np.mean([np.array_equal(c[mouth == 1], item["photo"][mouth == 1])
+                                               for c in cands]))})
+    summary = {k: {"median": statistics.median(r[k] for r in rows), "min": min(r[k] for r in rows),
+                   "max": max(r[k] for r in rows)} for k in rows[0]}
+    print("lock set: eyes from the portrait + mouth from a test photo, median (range) over sets")
+    for k, v in summary.items():
+        print(f"  {k:<24} {v['median']:.3f} ({v['min']:.3f}–{v['max']:.3f})")
+    return {"sets": len(rows), "summary": summary, "rows": rows}
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--model", type=Path, default=ROOT / "models/default")
     p.add_argument("--seeds", type=int, default=3)
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--steps", type=int, default=None, help="lock steps (default: the window's default)")
-    p.add_argument("--parts", default="spread,speed")
+    p.add_argument("--parts", default="spread,speed", help="comma list of spread, multisource, speed")
+    p.add_argument("--sets", type=int, default=10, help="test photos for the multisource part")
     p.add_argument("--out", type=Path, default=ROOT / "bench/results/resynth.json")
     args = p.parse_args(argv)
 
@@ -136,6 +187,9 @@ def main(argv=None) -> int:
             print(f"  {s:>4} | {r['median']:.3f} ({r['min']:.3f}–{r['max']:.3f})")
         f = out["spread_fresh"]
         print(f"  fresh Generate | {f['median']:.3f} ({f['min']:.3f}–{f['max']:.3f})")
+
+    if "multisource" in parts:
+        out["multisource"] = multisource(driver, base, args.sets)
 
     if "speed" in parts:
         driver.describe(CAPTIONS[0])

@@ -22,9 +22,13 @@ def engine_facts(engine: Any) -> dict:
     if not status and isinstance(meta, Mapping):
         status = meta.get("status")
     size = getattr(engine, "image_size", None)
-    return {"name": str(getattr(engine, "name", "") or ""),
-            "status": str(status or "").strip(),
-            "image_size": int(size) if isinstance(size, int) and not isinstance(size, bool) else None}
+    gen = getattr(engine, "generator_size", None)
+    facts = {"name": str(getattr(engine, "name", "") or ""),
+             "status": str(status or "").strip(),
+             "image_size": int(size) if isinstance(size, int) and not isinstance(size, bool) else None}
+    if isinstance(gen, int) and not isinstance(gen, bool) and gen != facts["image_size"]:
+        facts["generator_size"] = gen          # a refiner draws the output: the generator's size decides
+    return facts
 
 
 def model_status(facts: Mapping[str, Any]) -> str:
@@ -46,6 +50,8 @@ def window_warning(engine: Any) -> str:
         return f"Test model ({name}): its faces are not a likeness of anyone. Do not show them to a witness."
     if kind == INTERIM:
         size = f", {facts['image_size']} px" if facts["image_size"] else ""
+        if facts.get("generator_size"):
+            size = f", {facts['generator_size']} px refined to {facts['image_size']} px"
         return (f"Interim model ({name}{size}): no identity detail. Not fit for use with a witness; "
                 "rough sketch only.")
     return ""

@@ -4,7 +4,8 @@
 #
 #   bash scripts/refresh_shipped_model.sh runs/NAME/bundle [step ...]
 #
-# Steps (default: all, in this order): evaluate copy lockq timing resynth latency case hand session screenshots.
+# Steps (default: all, in this order): evaluate copy lockq timing resynth latency refiner samples case hand
+# session screenshots.
 # "evaluate" judges the 64 px generator of BUNDLE itself (before the refiner is attached: the quality
 # targets are the generator's); "copy" installs it as models/default and attaches
 # models/refiner-64to128/bundle (set REFINER= to ship without one). "evaluate" and "lockq" run side by
@@ -14,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BUNDLE=${1:?usage: refresh_shipped_model.sh BUNDLE_DIR [step ...]}
 shift
-STEPS=${*:-evaluate copy lockq timing resynth latency case hand session screenshots}
+STEPS=${*:-evaluate copy lockq timing resynth latency refiner samples case hand session screenshots}
 PY=${PYTHON:-python}
 DATA=${DATA:-../shared/data/celeba}
 REFINER=${REFINER-models/refiner-64to128}
@@ -60,6 +61,12 @@ fi
 if has latency; then
   $PY bench/bench_latency.py --model models/default --out bench/results/latency.json > "$LOG/latency.log" 2>&1
 fi
+if has refiner && [ -n "$REFINER" ]; then   # the refiner's figures on this generator (and docs/refiner-grid.png)
+  $PY bench/bench_refiner.py --model "$BUNDLE" --refiner "$REFINER/bundle" --threads 2 > "$LOG/refiner.log" 2>&1
+fi
+if has samples && [ -f "$(dirname "$BUNDLE")/samples_latest.png" ]; then   # the run's fixed captions × fixed z grid
+  cp "$(dirname "$BUNDLE")/samples_latest.png" docs/samples-default-model.png
+fi
 if has case; then
   KEYS=$(mktemp -d)
   $PY -m composer case --caption "an older man with gray hair, glasses and a mustache" --lock eyes --seed 7 \
@@ -81,5 +88,7 @@ fi
 if has screenshots; then
   xvfb-run -a -s "-screen 0 1600x1000x24" $PY -m composer.gui.screenshots docs --model models/default \
       > "$LOG/screenshots.log" 2>&1
+  xvfb-run -a -s "-screen 0 1600x1000x24" $PY -m composer.gui.hand_screenshot docs --model models/default \
+      >> "$LOG/screenshots.log" 2>&1
 fi
 tail -n 3 "$LOG"/*.log

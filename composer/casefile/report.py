@@ -56,15 +56,18 @@ TEST_MODEL_WORDS = ("test", "tiny", "random", "fake", "debug")
 
 def model_warning(model: Mapping[str, Any]) -> str:
     """A warning when the record's model is a test model or an interim one (its bundle says
-    "status": "interim"/"test", or it renders below 128 px, like the shipped 64 px CPU model)."""
+    "status": "interim"/"test", or its generator draws below 128 px, like the shipped 64 px CPU model,
+    whose 2× refiner sharpens but adds no identity detail)."""
     name = str(model.get("name", ""))
     status = str(model.get("status", "")).lower()
     if status == "test" or any(w in name.lower() for w in TEST_MODEL_WORDS):
         return (f"WARNING: made with a test model ({name}). Its images are not a likeness of anyone and must not "
                 "be shown to a witness or used as evidence.")
     size = model.get("image_size")
-    if status == "interim" or (isinstance(size, int) and size < 128 and status != "release"):
-        return (f"WARNING: made with an interim model ({name}, {size} px) that draws no identity detail. It is "
+    gen = model.get("generator_size") if isinstance(model.get("generator_size"), int) else size
+    if status == "interim" or (isinstance(gen, int) and gen < 128 and status != "release"):
+        px = f"{gen} px refined to {size} px" if gen != size else f"{size} px"
+        return (f"WARNING: made with an interim model ({name}, {px}) that draws no identity detail. It is "
                 "not fit for use with a witness; treat this portrait as a rough sketch only.")
     return ""
 

@@ -33,7 +33,7 @@ class LockRuntime:
         return f"re-synthesis runs in {self.precision} on {self.threads} thread(s){gain}"
 
 
-def calibrate_lock(engine: Any, *, candidates: int = 9, steps: int = 3, repeats: int = 2,
+def calibrate_lock(engine: Any, *, candidates: int = 9, steps: int = 2, repeats: int = 1,
                    threads: Sequence[int] = (1, 2), precisions: Sequence[str] = ("fp32", "bf16")) -> LockRuntime:
     """Time `repeats` short locks (`steps` optimiser steps, `candidates` candidates, eyes locked on a
     drawn face) per choice; leaves torch at the chosen thread count and returns the choice."""

@@ -91,7 +91,7 @@ def _crop(t: torch.Tensor, box) -> torch.Tensor:
 
 def _inputs(generator, z0, reference, mask) -> tuple[torch.Tensor, np.ndarray, np.ndarray]:
     size = int(generator.config.image_size)
-    z = torch.as_tensor(np.asarray(z0, np.float32)).reshape(-1)
+    z = torch.as_tensor(np.array(z0, np.float32)).reshape(-1)    # a writable copy for torch
     if z.numel() != generator.config.nz:
         raise ValueError(f"z0 has {z.numel()} values; this model's latent has {generator.config.nz}")
     ref = np.asarray(reference)

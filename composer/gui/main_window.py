@@ -318,7 +318,8 @@ class MainWindow(QMainWindow):
         step = self.studio.session.current
         just_imported = str(step.inputs["image_sha256"]) if step is not None and step.kind == "import_reference" else None
         self.lock_tools.set_sources(view.sources, just_imported)      # a photo just brought in is offered first
-        self.lock_tools.show_lock({r.region: r.source.label for r in sources.regions if r.region != BRUSH})
+        self.lock_tools.show_lock({r.region: r.source for r in sources.regions if r.region != BRUSH},
+                                  view.portrait.sha256 if view.portrait is not None else "")
         editor = self.canvas.editor()
         image = view.reference
         if editor is not None:
@@ -333,8 +334,9 @@ class MainWindow(QMainWindow):
                 except (KeyError, ValueError):
                     image = view.reference
         self.canvas.set_image(image)
-        from_photo = [r.source.label for r in sources.regions if not r.source.label.startswith("the picked")]
-        text = ("Reference: the picked portrait" + (f", with {', '.join(sorted(set(from_photo)))}" if from_photo
+        own = view.portrait.sha256 if view.portrait is not None else ""
+        from_photo = [r.source.label for r in sources.regions if r.source.sha256 != own]
+        text = ("Reference: the picked portrait" + (f", with regions from {', '.join(sorted(set(from_photo)))}" if from_photo
                                                      else "")) if view.portrait is not None else "Pick a candidate to lock."
         self.lock_tools.set_reference_text(text)
 

@@ -35,6 +35,8 @@ def test_model_warnings():
     assert "test model" in model_warning({"name": "tiny-random", "image_size": 64})
     assert "interim" in model_warning({"name": "x", "image_size": 128, "status": "interim"})
     assert model_warning({"name": "dfgan-celeba-128px", "image_size": 128}) == ""
+    refined = model_warning({"name": "dfgan-celeba-64px-ngf32", "image_size": 128, "generator_size": 64})
+    assert "interim" in refined and "64 px refined to 128 px" in refined     # the refiner adds no identity
     c = build_report_content(_record(name="tiny-random", image_size=64), b"", [], "", "", "f")
     assert "test model" in c.model_warning
 

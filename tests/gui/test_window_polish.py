@@ -170,3 +170,9 @@ def test_retention_setting_is_offered_and_saved(qtbot, make_window, dialogs):
     dialogs.retention_answer = (False, 5)            # cancelled: unchanged
     window.actions["retention"].trigger()
     assert window.store.load().retention_days is None
+
+
+def test_a_refined_small_generator_is_still_interim():
+    engine = SimpleNamespace(name="dfgan-celeba-64px-ngf32", image_size=128, generator_size=64, model=None)
+    text = window_warning(engine)
+    assert text.startswith("Interim model (dfgan-celeba-64px-ngf32, 64 px refined to 128 px)")

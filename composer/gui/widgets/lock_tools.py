@@ -130,14 +130,17 @@ class LockTools(QWidget):
     def set_region_checked(self, name: str, on: bool) -> None:
         self._region_buttons[name].setChecked(on)
 
-    def show_lock(self, sources: Mapping[str, str]) -> None:
-        """Show the lock set in force (region -> its source's label) without emitting toggles."""
+    def show_lock(self, sources: Mapping[str, object], portrait_sha: str = "") -> None:
+        """Show the lock set in force (region -> its LockSource) without emitting toggles; a region
+        whose pixels do not come from the picked portrait says where they come from."""
         for name, button in self._region_buttons.items():
             button.blockSignals(True)
             button.setChecked(name in sources)
             button.blockSignals(False)
-            label = sources.get(name, "")
-            short = "" if not label or label.startswith("the picked portrait") else f" ← {_short(label)}"
+            source = sources.get(name)
+            label = getattr(source, "label", "") if source is not None else ""
+            own = source is not None and getattr(source, "sha256", "") == portrait_sha
+            short = "" if not label or own else f" ← {_short(label)}"
             button.setText(name.capitalize() + short)
             button.setToolTip(f"{name.capitalize()}: locked from {label}" if label
                               else f"Lock the {name} (keep them when re-synthesising)")
@@ -152,7 +155,7 @@ class LockTools(QWidget):
         self.source.blockSignals(True)
         self.source.clear()
         for src in sources:
-            self.source.addItem(src.label.capitalize(), src)
+            self.source.addItem(src.label[:1].upper() + src.label[1:], src)
         shas = [src.sha256 for src in sources]
         self.source.setCurrentIndex(shas.index(keep) if keep in shas else 0)
         self.source.blockSignals(False)
@@ -186,5 +189,10 @@ class LockTools(QWidget):
 
 
 def _short(label: str, limit: int = 14) -> str:
-    text = label[len("photo "):] if label.startswith("photo ") else label.replace("'s portrait", "")
+    if label.startswith("photo "):
+        text = label[len("photo "):]
+    elif label.startswith("the picked portrait (") and label.endswith(")"):
+        text = label[len("the picked portrait ("):-1]          # "step 5"
+    else:
+        text = label.replace("'s portrait", "")
     return text if len(text) <= limit else text[:limit - 1] + "…"
