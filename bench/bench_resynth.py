@@ -9,7 +9,7 @@ the locked eyes (where they may differ), beside the same figure for 9 fresh cand
 Speed: wall time from the Re-synthesise request to the recorded step, median over repeats, for
 fp32 and bf16 at 1 and 2 threads (the window's calibration picks among these at model load).
 Multisource: a lock of two sources (the picked portrait's eyes, a real test photo's mouth): seams and
-exactness per region (`--parts multisource --sets 10`). Writes bench/results/resynth.json (`--out`); the shipped figures are resynth_spread.json and resynth_speed.json.
+exactness per region (`--parts multisource --sets 10`). Writes bench/results/resynth.json (`--out`).
 """
 from __future__ import annotations
 
@@ -72,6 +72,7 @@ class Driver:
         return time.perf_counter() - t0
 
     def describe(self, text):
+        from composer.text.description import Description
         d = Description(choices={}, free_text=text)
         self.studio.set_description(d, self.studio.engine.describe(d))
 

@@ -56,7 +56,7 @@ if has timing; then
       --timing-128-steps 3 --parts timing --out bench/results/lock_timing.json > "$LOG/lock_timing.log" 2>&1
 fi
 if has resynth; then
-  $PY bench/bench_resynth.py --model models/default --parts speed --out bench/results/resynth_speed.json > "$LOG/resynth.log" 2>&1
+  $PY bench/bench_resynth.py --model models/default --parts spread,multisource,speed --out bench/results/resynth.json > "$LOG/resynth.log" 2>&1
 fi
 if has latency; then
   $PY bench/bench_latency.py --model models/default --out bench/results/latency.json > "$LOG/latency.log" 2>&1
