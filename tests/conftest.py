@@ -50,3 +50,14 @@ def celeba_dir() -> Path:
     if not (SHARED / "celeba_attrs.csv").is_file():
         pytest.skip("../shared/data/celeba is not present")
     return SHARED
+
+
+@pytest.fixture(scope="module")
+def one_thread():
+    """One torch thread, restored after: two OpenMP threads on a shared 2-core box spin against other
+    jobs (10x slower), and one thread is what determinism is promised for."""
+    import torch
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)

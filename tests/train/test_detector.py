@@ -11,13 +11,7 @@ from composer.train.detector import (DetectorConfig, auc, build_detector, detect
 TINY = DetectorConfig(width=4, feature_dim=8, epochs=2, batch=4, seed=0)
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One torch thread: fast on a shared 2-core machine, and what determinism is promised for."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")    # tests/conftest.py
 
 
 def _faces(seed: int, n: int, size: int = 32, bright: int = 0) -> np.ndarray:

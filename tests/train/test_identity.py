@@ -17,12 +17,7 @@ TINY = IdentityConfig(width=4, embedding_dim=8, epochs=3, batch=16, lr=5e-3, war
                       scale=16.0, margin=0.2, threads=1)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")    # tests/conftest.py
 
 
 def faces(n_ids: int = 4, per: int = 8, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -15,12 +15,7 @@ from composer.witness.metrics import gallery_rank, summarise
 from composer.witness.phrases import GROUPS, STATEMENTS, true_statements
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")    # tests/conftest.py
 
 
 @pytest.fixture(scope="module")
