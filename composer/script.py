@@ -37,7 +37,7 @@ from composer.operations.generate import Generate
 from composer.operations.history import GoTo, Redo, Undo
 from composer.operations.import_reference import ImportReference
 from composer.operations.lock import Lock
-from composer.operations.lockstate import lock_sources, lock_view
+from composer.operations.lockstate import lock_sources, lock_view, portrait_label
 from composer.operations.pick import Pick
 from composer.operations.resynthesise import Resynthesise
 
@@ -273,7 +273,7 @@ class ScriptRunner:
                 raise ComposerError(f"\"from\": there is no step {name!r}.") from None
             if step.kind != "pick":
                 raise ComposerError(f"\"from\": step {name} is a {step.kind} step; name a pick step.")
-            found = [LockSource(step.outputs[0].sha256, f"step {step.id}'s portrait")]
+            found = [LockSource(step.outputs[0].sha256, portrait_label(step.id, current=False))]
         else:
             found = []
         if not found:

@@ -287,9 +287,7 @@ class MainWindow(QMainWindow):
             return
         editor.set_region(name, on)
         self.canvas.refresh_overlay()
-        view = self.studio.view()
-        lockset = view.lock.lockset if view.lock is not None else LockSet(())
-        self._record_lock(lockset.with_region(name, self.lock_tools.current_source() if on else None))
+        self._record_lock(self.studio.view().lockset.with_region(name, self.lock_tools.current_source() if on else None))
 
     def _on_stroke(self) -> None:
         """A brush/eraser stroke ended: the painted area is locked from the portrait it was painted
@@ -298,7 +296,7 @@ class MainWindow(QMainWindow):
         view = self.studio.view()
         if editor is None or view.portrait is None:
             return
-        lockset = view.lock.lockset if view.lock is not None else LockSet(())
+        lockset = view.lockset
         painted = bool((editor.paint_layer() > 0).any())
         brush_source = lockset.source_of(BRUSH) or (view.sources[0] if view.sources else None)
         self._record_lock(lockset.with_region(BRUSH, brush_source if painted else None))
@@ -314,7 +312,7 @@ class MainWindow(QMainWindow):
     def _refresh_lock(self, view) -> None:
         """Editor, toggles and sources follow the lock set in force (undo, history, recovery); the
         canvas shows the composite the next re-synthesis keeps."""
-        sources = view.lock.lockset if view.lock is not None else LockSet(())
+        sources = view.lockset
         step = self.studio.session.current
         just_imported = str(step.inputs["image_sha256"]) if step is not None and step.kind == "import_reference" else None
         self.lock_tools.set_sources(view.sources, just_imported)      # a photo just brought in is offered first

@@ -62,15 +62,12 @@ def drive(window, text: str, timeout_s: float, lock_steps: int) -> None:
     if photo.is_file():              # a second source: the mouth of a photo (a generated face, eyes known)
         from composer.edit.align import align_by_eyes, load_image
         size = window.studio.engine.image_size
-        source = window.studio.import_reference(str(photo), align_by_eyes(load_image(photo)[0], (49, 66), (77.5, 66),
-                                                                           size))
-        window.lock_tools.set_sources(window.studio.view().sources, source.sha256)
+        window.studio.import_reference(str(photo), align_by_eyes(load_image(photo)[0], (49, 66), (77.5, 66), size))
         window.lock_tools.set_region_checked("mouth", True)
     window.description.free_text.setPlainText(text + ", wearing glasses")     # the witness corrects
     window.description.refresh()
     run_step(window, "resynthesise", window.resynthesise, timeout_s)
     window.studio.pick(0)
-    window.lock_tools.set_sources(window.studio.view().sources)
 
 
 def take(outdir: Path, model: Optional[Path], text: str, timeout_s: float,

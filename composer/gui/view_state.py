@@ -17,6 +17,7 @@ from typing import Optional
 
 import numpy as np
 
+from composer.edit.lockset import LockSet
 from composer.operations.lockstate import LockView, lock_sources, lock_view
 
 
@@ -28,9 +29,13 @@ class ViewState:
     portrait: Optional[object] = None        # Portrait on the canvas
     reference: Optional[np.ndarray] = None   # the base image of the lock (the picked portrait)
     reference_sha256: str = ""
-    reference_label: str = ""
     lock: Optional[LockView] = None          # the lock set in force
     sources: tuple = ()                      # LockSources on offer, the picked portrait first
+
+    @property
+    def lockset(self) -> LockSet:
+        """The lock set in force (empty before the first lock)."""
+        return self.lock.lockset if self.lock is not None else LockSet(())
 
 
 __all__ = ["ViewState", "LockView", "view_of", "lock_sources", "lock_view"]
@@ -49,6 +54,5 @@ def view_of(session) -> ViewState:
         selected = int(lineage[pick_at].inputs["index"])
     lock, sources = lock_view(session), lock_sources(session)
     if portrait is not None:
-        return ViewState(candidates, caption, selected, portrait, portrait.image, portrait.sha256,
-                         "the picked portrait", lock, sources)
+        return ViewState(candidates, caption, selected, portrait, portrait.image, portrait.sha256, lock, sources)
     return ViewState(candidates, caption, selected, portrait, lock=lock, sources=sources)

@@ -44,16 +44,10 @@ class LockTools(QWidget):
         self._names = tuple(regions)
         box = QGroupBox("Lock regions the witness confirms")
         outer = QVBoxLayout(box)
-        source_row = QHBoxLayout()
-        self.source = QComboBox()
-        self.source.setObjectName("lockSource")
+        self.source = QComboBox(objectName="lockSource")
         self.source.setToolTip("Where the next region you lock takes its pixels from: the picked portrait, "
                                "an imported photo, or a portrait picked earlier")
-        source_label = QLabel("Lock from:")
-        source_label.setBuddy(self.source)
-        source_row.addWidget(source_label)
-        source_row.addWidget(self.source, 1)
-        outer.addLayout(source_row)
+        outer.addLayout(_labelled("Lock from:", self.source))
         grid = QGridLayout()
         outer.addLayout(grid)
         for i, name in enumerate(regions):
@@ -89,18 +83,12 @@ class LockTools(QWidget):
         size_row.addWidget(QLabel("Brush size"))
         size_row.addWidget(self.brush, 1)
 
-        variation_row = QHBoxLayout()
-        self.variation = QComboBox()
-        self.variation.setObjectName("resynthVariation")
+        self.variation = QComboBox(objectName="resynthVariation")
         for sigma, text in VARIATIONS:
             self.variation.addItem(text, sigma)
         self.variation.setCurrentIndex([v for v, _ in VARIATIONS].index(DEFAULT_VARIATION))
         self.variation.setToolTip("How far the re-synthesised candidates may move from the picked face "
                                   "outside the locked regions")
-        variation_label = QLabel("Spread of results:")
-        variation_label.setBuddy(self.variation)
-        variation_row.addWidget(variation_label)
-        variation_row.addWidget(self.variation, 1)
 
         self.clear_button = QPushButton("Clear lock")
         self.clear_button.clicked.connect(self.clear_requested)
@@ -124,7 +112,7 @@ class LockTools(QWidget):
         layout.addLayout(tool_row)
         layout.addLayout(size_row)
         layout.addWidget(self.reference_label)
-        layout.addLayout(variation_row)
+        layout.addLayout(_labelled("Spread of results:", self.variation))
         layout.addLayout(actions)
 
     def set_region_checked(self, name: str, on: bool) -> None:
@@ -186,6 +174,15 @@ class LockTools(QWidget):
     def set_ready(self, ready: bool) -> None:
         """Lock actions need a model and a picked portrait."""
         self.resynth_button.setEnabled(ready)
+
+
+def _labelled(text: str, field: QWidget) -> QHBoxLayout:
+    """A row: the label (the field's buddy) and the field taking the rest of the width."""
+    row, label = QHBoxLayout(), QLabel(text)
+    label.setBuddy(field)
+    row.addWidget(label)
+    row.addWidget(field, 1)
+    return row
 
 
 def _short(label: str, limit: int = 14) -> str:
