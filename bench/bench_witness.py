@@ -45,20 +45,27 @@ GALLERY = 100
 MATCH_ON = ("Male", "Young", "Black_Hair", "Blond_Hair", "Brown_Hair", "Gray_Hair", "Bald", "Eyeglasses",
             "No_Beard", "Wearing_Hat", "Smiling")
 
+# "main" is the loop as the window runs it by default: locks, the lock's Medium spread (1.5), and the
+# artist's practice of varying the same portrait again when the witness says none is closer
+# (keep_best). The other variants change one thing against main (or against nolock).
+MAIN = LoopConfig(keep_best=True, restart_sigma=1.5)
 VARIANTS = {
-    "main": LoopConfig(),
-    "nolock": LoopConfig(locks=False),
-    "sigma0.25": LoopConfig(restart_sigma=0.25),
-    "sigma1.0": LoopConfig(restart_sigma=1.0),
-    "grid6": LoopConfig(grid=6),
-    "strength_flat": LoopConfig(strengths=(0.5,)),
-    "strength_small": LoopConfig(strengths=(0.35, 0.3, 0.25, 0.2)),
-    "strength_large": LoopConfig(strengths=(0.9, 0.8, 0.7, 0.6, 0.5)),
-    "nolock_flat": LoopConfig(locks=False, strengths=(0.5,)),
-    "nolock_small": LoopConfig(locks=False, strengths=(0.35, 0.3, 0.25, 0.2)),
-    "nolock_large": LoopConfig(locks=False, strengths=(0.9, 0.8, 0.7, 0.6, 0.5)),
-    "sigma1.0_large": LoopConfig(restart_sigma=1.0, strengths=(0.9, 0.8, 0.7, 0.6, 0.5)),
+    "main": MAIN,
+    "nolock": LoopConfig(locks=False, keep_best=True),
+    "pick_always": LoopConfig(restart_sigma=1.5),                      # main, but a pick every round
+    "nolock_pick_always": LoopConfig(locks=False),
+    "sigma0.5": LoopConfig(keep_best=True, restart_sigma=0.5),
+    "sigma4.0": LoopConfig(keep_best=True, restart_sigma=4.0),
+    "grid6": LoopConfig(keep_best=True, restart_sigma=1.5, grid=6),
+    "strength_flat": LoopConfig(keep_best=True, restart_sigma=1.5, strengths=(0.5,)),
+    "strength_large": LoopConfig(keep_best=True, restart_sigma=1.5, strengths=(0.9, 0.8, 0.7, 0.6, 0.5)),
+    "nolock_large": LoopConfig(locks=False, keep_best=True, strengths=(0.9, 0.8, 0.7, 0.6, 0.5)),
+    "nolock_flat": LoopConfig(locks=False, keep_best=True, strengths=(0.5,)),
+    "nolock_grid6": LoopConfig(locks=False, keep_best=True, grid=6),
+    "confirm95": MAIN,              # main, with a witness who confirms only regions beating 95 % of others
 }
+# variants that change the witness rather than the loop
+WITNESS_CHANGES = {"confirm95": {"region_quantile": 0.95}}
 
 
 def load_test_setup(n_targets: int, seed: int = 0):
@@ -112,12 +119,17 @@ def run_variant(name: str, cfg: LoopConfig, setup_data, engine, identity, classi
     for k, s in enumerate(setups[:n_targets]):
         path = folder / f"target{k:03d}.json"
         if path.exists():
-            out.append(json.loads(path.read_text()))
-            continue
+            cached = json.loads(path.read_text())
+            want = json.loads(json.dumps({**witness_cfg.to_json(), **WITNESS_CHANGES.get(name, {}), "seed": k}))
+            if cached.get("model_sha256") == engine.sha256 and cached.get("witness_config") == want \
+                    and json.loads(json.dumps({**cfg.to_json(), "seed": k})) == cached.get("loop_config"):
+                out.append(cached)
+                continue
+            print(f"[{name}] target {k}: cached run is of another model or loop; running it again", flush=True)
         t = s["target"]
         male = bool(data.labels[t, ATTRIBUTES.index("Male")] > 0.5)
         others = val_images[val_male == male][:200]
-        wcfg = WitnessConfig(**{**witness_cfg.to_json(), "seed": k})
+        wcfg = WitnessConfig(**{**witness_cfg.to_json(), **WITNESS_CHANGES.get(name, {}), "seed": k})
         witness = Witness(images[t], dict(zip(ATTRIBUTES, data.labels[t])), identity, wcfg, others=others,
                           classifier=classifier)
         t0 = time.perf_counter()
@@ -375,7 +387,7 @@ def report(out: Path, identity_meta: dict, identity=None) -> dict:
     ablations = {}
     for name, recs in all_recs.items():
         k = {r["target_index"] for r in recs}
-        ref = "main" if VARIANTS[name].locks or "nolock" not in all_recs else "nolock"
+        ref = "main" if VARIANTS[name].locks or "nolock" not in all_recs or name == "nolock" else "nolock"
         m = [r for r in all_recs[ref] if r["target_index"] in k]
         ablations[name] = {"n_targets": len(recs), "final": summaries[name]["final"], "reference": ref,
                            "config": summaries[name]["config"],
@@ -384,8 +396,8 @@ def report(out: Path, identity_meta: dict, identity=None) -> dict:
                            "round5": per_round(recs)[min(4, len(recs[0]["rank"]) - 1)],
                            "seconds_per_round_median": summaries[name]["seconds_per_round_median"]}
     pairs = {f"{a} vs {b}": _paired(all_recs[a], all_recs[b])
-             for a, b in (("main", "nolock"), ("sigma1.0", "nolock"), ("sigma1.0_large", "nolock_large"),
-                          ("nolock_large", "nolock"), ("sigma1.0_large", "sigma1.0"))
+             for a, b in (("main", "nolock"), ("main", "pick_always"), ("nolock", "nolock_pick_always"),
+                          ("nolock_large", "nolock"), ("strength_large", "main"))
              if a in all_recs and b in all_recs}
     for k, v in pairs.items():
         print(f"paired {k}: better / worse / tied {v['better']} / {v['worse']} / {v['tied']}, p = {v['sign_test_p']}")

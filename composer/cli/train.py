@@ -49,6 +49,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="at 64 px, leave out the 9,017 official-train faces that exist only at 64 px")
     p.add_argument("--encoder-finetune-steps", type=int_range(0), default=0,
                    help="with --init-from: fine-tune its text encoder for N steps on today's caption templates")
+    p.add_argument("--mode-seeking", type=float, default=0.0, metavar="WEIGHT",
+                   help="MSGAN mode-seeking term in the generator step: half the batch repeats the other "
+                        "half's captions with new latents, and G is pushed to make the pairs differ "
+                        "(default 0 = off; 1 is MSGAN's weight)")
     p.set_defaults(func=run)
 
 
@@ -68,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
                           text_pool=args.text_pool, gp_every=args.gp_every,
                           ema_decay=args.ema_decay,
                           init_from=str(args.init_from) if args.init_from else None,
-                          diffaugment=args.diffaugment, lowres_extra=not args.no_lowres_extra,
+                          diffaugment=args.diffaugment, mode_seeking=args.mode_seeking, lowres_extra=not args.no_lowres_extra,
                           encoder_finetune_steps=args.encoder_finetune_steps)
     except ValueError as e:
         raise ComposerError(str(e)) from e

@@ -28,7 +28,9 @@ SPECS = {
     "cancel": ("&Edit", "&Cancel job", "Esc", "Stop the running job"),
     "describe": ("&Edit", "Focus &description", "Ctrl+D", "Type the witness's words"),
     "generate": ("&Portrait", "&Generate", "Ctrl+G", "Draw new candidates for the caption"),
-    "evolve": ("&Portrait", "&More like this", "Ctrl+E", "Variations around the picked face"),
+    "evolve": ("&Portrait", "&More like this", "Ctrl+E",
+               "Variations around the picked face. None of them closer? Press it again: the picked face "
+               "stays, and new variations are drawn"),
     "resynthesise": ("&Portrait", "&Re-synthesise unlocked", "Ctrl+R",
                      "Keep the locked regions, redraw the rest"),
     "clear_lock": ("&Portrait", "C&lear lock", "Ctrl+Shift+L", "Unlock everything"),

@@ -7,7 +7,8 @@ window redraws from `studio.view()` whenever the Studio says something changed.
 
 The witness's words are recorded as history (composer/gui/witness_words.py: debounced, and at
 once before anything uses them), the grid says when the description no longer matches it, the
-File menu's session commands live in composer/gui/session_files.py, and an interim or test model
+File menu's session commands live in composer/gui/session_files.py, the lock flow (regions, brush,
+reference photos, re-synthesis) in composer/gui/lock_controller.py, and an interim or test model
 is flagged permanently (composer/model_status.py).
 """
 from __future__ import annotations
@@ -22,21 +23,20 @@ from PyQt5.QtGui import QGuiApplication
 from PyQt5.QtWidgets import (QDockWidget, QMainWindow, QMessageBox, QScrollArea, QSplitter, QTabWidget,
                              QVBoxLayout, QWidget)
 
-from composer.edit.lockset import BRUSH, LockSet, build_lock
-from composer.errors import ComposerError
 from composer.gui.actions import Actions, build_actions
-from composer.gui.controller import Studio, new_seed
+from composer.gui.controller import Studio
 from composer.gui.dialogs import CANCEL, EXPORT, Dialogs
 from composer.gui.domain import Description, LockSettings
 from composer.gui.mask_editor import MaskEditor, RegionMaskFn
 from composer.gui.settings import GuiSettings, SettingsStore
 from composer.gui.widgets.candidate_grid import CandidateGrid
-from composer.gui.widgets.canvas import VIEW, PortraitCanvas
+from composer.gui.widgets.canvas import PortraitCanvas
 from composer.gui.widgets.description_panel import DescriptionPanel
 from composer.gui.widgets.history_panel import HistoryPanel
 from composer.gui.widgets.lock_tools import LockTools
 from composer.gui.widgets.hand_tools import HandTools
 from composer.gui.hand_controller import HandController
+from composer.gui.lock_controller import LockController
 from composer.gui.widgets.status_bar import StatusBar
 from composer.gui.widgets.witness_view import WitnessView
 from composer.gui import mnemonics, screens
@@ -142,14 +142,9 @@ class MainWindow(QMainWindow):
         self.grid.picked.connect(s.pick)
         self.grid.generate_requested.connect(self.generate)
         self.grid.evolve_requested.connect(self.evolve)
-        self.lock_tools.region_toggled.connect(self._on_region)
+        self.lock = LockController(self)       # region toggles, brush strokes, photos, re-synthesis
         self.lock_tools.tool_changed.connect(self.canvas.set_tool)
         self.lock_tools.brush_radius_changed.connect(self.canvas.set_brush_radius)
-        self.lock_tools.clear_requested.connect(self.clear_lock)
-        self.lock_tools.resynthesise_requested.connect(self._resynthesise_now)
-        self.lock_tools.photo_requested.connect(self.choose_photo)
-        self.canvas.photo_dropped.connect(self.import_photo)
-        self.canvas.mask_changed.connect(self._on_stroke)
         self.history.step_activated.connect(self.go_to)
         self.status.cancel_button.clicked.connect(s.cancel)
         s.changed.connect(self.refresh)
@@ -163,12 +158,12 @@ class MainWindow(QMainWindow):
         s.engine_ready.connect(self.set_engine)
         s.model_failed.connect(self._on_model_failed)
         for name, slot in {
-            "export": self.export_case, "photo": self.choose_photo, "quit": self.close,
+            "export": self.export_case, "photo": self.lock.choose_photo, "quit": self.close,
             "retention": self.set_retention,
             "undo": self.undo, "redo": self.redo, "cancel": s.cancel,
             "describe": lambda: self.description.free_text.setFocus(),
             "generate": self.generate, "evolve": lambda: self.evolve(self.grid.strength_value()),
-            "resynthesise": self._resynthesise_now, "clear_lock": self.clear_lock,
+            "resynthesise": self.lock.resynthesise_now, "clear_lock": self.lock.clear_lock,
             "witness": self.show_witness, "witness_portrait": lambda _on: self._update_witness(),
             "witness_full": self.show_witness_full_screen,
             "zoom_in": self.canvas.zoom_in, "zoom_out": self.canvas.zoom_out,
@@ -264,127 +259,15 @@ class MainWindow(QMainWindow):
         self._save_settings(self.settings.with_(evolve_strength=strength))
         self.studio.evolve(self.settings.n_candidates, strength)
 
+    # the lock flow is composer/gui/lock_controller.py; these stay for the window's callers
     def resynthesise(self) -> None:
-        editor = self.canvas.editor()
-        if editor is None:
-            self.studio.error.emit("The model is not loaded yet.")
-            return
-        settings = replace(self.lock_defaults, n_candidates=self.settings.n_candidates, seed=new_seed(),
-                           restart_sigma=self.lock_tools.variation_value())
-        self.studio.resynthesise(settings, editor.region_layers(), editor.paint_layer(), editor.to_json())
+        self.lock.resynthesise()
 
     def clear_lock(self) -> None:
-        editor = self.canvas.editor()
-        if editor is not None:
-            editor.clear()
-            self.canvas.refresh_overlay()
-        self._record_lock(LockSet(()))
-
-    def _on_region(self, name: str, on: bool) -> None:
-        """A region toggled: lock it from the chosen source (or unlock it) and record the lock set."""
-        editor = self.canvas.editor()
-        if editor is None:
-            return
-        editor.set_region(name, on)
-        self.canvas.refresh_overlay()
-        self._record_lock(self.studio.view().lockset.with_region(name, self.lock_tools.current_source() if on else None))
-
-    def _on_stroke(self) -> None:
-        """A brush/eraser stroke ended: the painted area is locked from the portrait it was painted
-        on, recorded; the tool goes back to View unless the artist keeps it on."""
-        editor = self.canvas.editor()
-        view = self.studio.view()
-        if editor is None or view.portrait is None:
-            return
-        lockset = view.lockset
-        painted = bool((editor.paint_layer() > 0).any())
-        brush_source = lockset.source_of(BRUSH) or (view.sources[0] if view.sources else None)
-        self._record_lock(lockset.with_region(BRUSH, brush_source if painted else None))
-        if not self.lock_tools.keep_brush.isChecked():
-            self.lock_tools.set_tool(VIEW)
-
-    def _record_lock(self, lockset: LockSet) -> None:
-        editor = self.canvas.editor()
-        if editor is None or self.studio.view().portrait is None:
-            return
-        self.studio.set_lock(lockset, editor.region_layers(), editor.paint_layer(), editor.to_json())
-
-    def _refresh_lock(self, view) -> None:
-        """Editor, toggles and sources follow the lock set in force (undo, history, recovery); the
-        canvas shows the composite the next re-synthesis keeps."""
-        sources = view.lockset
-        step = self.studio.session.current
-        just_imported = str(step.inputs["image_sha256"]) if step is not None and step.kind == "import_reference" else None
-        self.lock_tools.set_sources(view.sources, just_imported)      # a photo just brought in is offered first
-        self.lock_tools.show_lock({r.region: r.source for r in sources.regions if r.region != BRUSH},
-                                  view.portrait.sha256 if view.portrait is not None else "")
-        editor = self.canvas.editor()
-        image = view.reference
-        if editor is not None:
-            editor.set_regions(sources.names)
-            if not self.canvas.stroking():        # never wipe a stroke being drawn
-                editor.set_paint(view.lock.brush if view.lock is not None else None)
-            self.canvas.refresh_overlay()
-            if view.portrait is not None and sources.regions:
-                try:
-                    image, _ = build_lock(sources, view.portrait.image, self.studio.session.image,
-                                          brush=editor.paint_layer(), masks=editor.region_layers())
-                except (KeyError, ValueError):
-                    image = view.reference
-        self.canvas.set_image(image)
-        own = view.portrait.sha256 if view.portrait is not None else ""
-        from_photo = [r.source.label for r in sources.regions if r.source.sha256 != own]
-        text = ("Reference: the picked portrait" + (f", with regions from {', '.join(sorted(set(from_photo)))}" if from_photo
-                                                     else "")) if view.portrait is not None else "Pick a candidate to lock."
-        self.lock_tools.set_reference_text(text)
-
-    def choose_photo(self) -> None:
-        path = self.dialogs.open_photo(self.settings.last_folder)
-        if path:
-            self.import_photo(path)
+        self.lock.clear_lock()
 
     def import_photo(self, path: str) -> None:
-        """Load, align and record a reference photo; a bad file is reported, never fatal.
-
-        When no face is found the artist may place it by clicking both eyes."""
-        size = self.studio.engine.image_size if self.studio.engine else None
-        if size is None:
-            self.studio.error.emit("Load a model before importing a photo.")
-            return
-        try:
-            image, notices = self.parts.load_photo(Path(path))
-        except ComposerError as exc:
-            self.dialogs.error("Photo not usable", str(exc))
-            return
-        try:
-            aligned = self.parts.align_photo(image, size)
-        except ComposerError as exc:
-            aligned = self._align_by_hand(image, size, str(exc))
-        if aligned is None:
-            self.status.showMessage(f"{Path(path).name} was not imported.", 8000)
-            return
-        self._save_settings(self.settings.with_(last_folder=str(Path(path).parent)))
-        self.studio.import_reference(path, aligned)         # the refresh offers it as the lock source
-        if notices:
-            self.status.showMessage(" ".join(notices), 15000)
-
-    def _align_by_hand(self, image: np.ndarray, size: int, reason: str) -> Optional[np.ndarray]:
-        """Offer hand placement after a failed automatic alignment; None if declined."""
-        if not self.dialogs.photo_without_face(reason):
-            return None
-        eyes = self.dialogs.place_eyes(image)
-        if eyes is None:
-            return None
-        try:
-            return self.parts.align_by_eyes(image, eyes[0], eyes[1], size)
-        except ComposerError as exc:
-            self.dialogs.error("Photo not usable", str(exc))
-            return None
-
-    def _resynthesise_now(self) -> None:
-        """Re-synthesise with the witness's latest words recorded first."""
-        self.words.flush()
-        self.resynthesise()
+        self.lock.import_photo(path)
 
     def undo(self) -> None:
         """History undo; typed words are recorded first, so undo never discards them."""
@@ -499,7 +382,7 @@ class MainWindow(QMainWindow):
         """Redraw everything from the session's current step."""
         view = self.studio.view()
         self.grid.show_candidates([p.image for p in view.candidates], view.selected, view.caption)
-        self._refresh_lock(view)
+        self.lock.refresh(view)
         self.history.show_session(self.studio.session)
         ready = self.studio.engine is not None
         self.lock_tools.set_ready(ready and view.portrait is not None)

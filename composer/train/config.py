@@ -38,6 +38,7 @@ class TrainConfig:
     diffaugment: str = ""                # DiffAugment policy for D's inputs, e.g. "color,translation,cutout"
     lowres_extra: bool = True            # at 64 px, also train on the 64 px-only official-train faces
     encoder_finetune_steps: int = 0      # with --init-from: fine-tune its encoder on today's caption templates
+    mode_seeking: float = 0.0            # weight of MSGAN's mode-seeking term in the G step (0 = off)
 
     def __post_init__(self) -> None:
         if self.image_size not in (64, 128, 256):
@@ -64,6 +65,10 @@ class TrainConfig:
         if self.diffaugment:
             from composer.train.diffaug import DiffAugmentConfig
             DiffAugmentConfig(policy=self.diffaug_policy)
+        if not self.mode_seeking >= 0.0:
+            raise ValueError("--mode-seeking must be 0 or more")
+        if self.mode_seeking and self.batch_size % 2:
+            raise ValueError("--mode-seeking pairs each caption with two latents; --batch must be even")
         if self.batch_size < 2:
             raise ValueError("--batch must be at least 2 (mismatched captions need a second sample)")
 

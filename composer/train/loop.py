@@ -15,11 +15,11 @@ import random
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 import torch
 import torch.distributed as dist
-import torch.nn.functional as F
 from PIL import Image
 from safetensors.torch import load_file, save_file
 from tqdm import tqdm
@@ -34,7 +34,7 @@ from composer.gan.vocab import Vocabulary
 from composer.train.config import TrainConfig
 from composer.train.data import FaceData, load_celeba_labels, load_faces
 from composer.train.diffaug import DiffAugmentConfig, augmenter
-from composer.train.losses import discriminator_loss, ema_decay_at, ema_update, generator_loss
+from composer.train.losses import discriminator_loss, ema_decay_at, ema_update, generator_loss, mode_seeking_loss
 from composer.train.state import load_state, save_state
 from composer.train.text_encoder import (EncoderTrainConfig, caption_writer, encode_texts,
                                          finetune_text_encoder, fit_text_encoder)
@@ -212,6 +212,19 @@ def _batch(images: torch.Tensor, idx: torch.Tensor, device: torch.device, channe
     return x.contiguous(memory_format=torch.channels_last) if channels_last else x.contiguous()
 
 
+def generator_step_loss(G, D, z: torch.Tensor, sent: torch.Tensor, augment, mode_seeking: float
+                        ) -> tuple[torch.Tensor, Optional[torch.Tensor]]:
+    """The G step's loss. With a mode-seeking weight, the second half of the batch repeats the first
+    half's sentences with its own latents, and the MSGAN term between the halves is added."""
+    if not mode_seeking:
+        return generator_loss(D, G(z, sent), sent, augment), None
+    h = sent.shape[0] // 2
+    sent = torch.cat([sent[:h], sent[:h]])
+    fake = G(z, sent)
+    ms = mode_seeking_loss(fake[:h], fake[h:2 * h], z[:h], z[h:2 * h])
+    return generator_loss(D, fake, sent, augment) + mode_seeking * ms, ms.detach()
+
+
 def train(cfg: TrainConfig, log=print) -> Path:
     """Train (or resume) a DF-GAN in cfg.out and export the bundle to cfg.out/bundle."""
     out = Path(cfg.out)
@@ -319,7 +332,7 @@ def train(cfg: TrainConfig, log=print) -> Path:
         d.average_grads(D)
         opt_d.step()
         with amp:
-            loss_g = generator_loss(D, G(z, sent), sent, augment)
+            loss_g, ms = generator_step_loss(G, D, z, sent, augment, cfg.mode_seeking)
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         d.average_grads(G)
@@ -330,7 +343,9 @@ def train(cfg: TrainConfig, log=print) -> Path:
         bar.update(1)
         if info["step"] == step0 + 1 or info["step"] % 20 == 0:
             ips = (info["step"] - step0) * cfg.batch_size * d.world / (time.time() - t0)
-            bar.set_postfix(d=f"{loss_d.item():.3f}", g=f"{loss_g.item():.3f}", gp=f"{parts['gp'].item():.3f}", ips=f"{ips:.0f}")
+            extra = {"ms": f"{ms.item():.2f}"} if ms is not None else {}
+            bar.set_postfix(d=f"{loss_d.item():.3f}", g=f"{loss_g.item():.3f}", gp=f"{parts['gp'].item():.3f}",
+                            ips=f"{ips:.0f}", **extra)
         if info["step"] % sample_every == 0 and d.main:
             sample_grid(out / f"samples_{info['step']:07d}.png")
         if time.time() - last_ckpt > cfg.checkpoint_minutes * 60:

@@ -61,6 +61,15 @@ def generator_loss(disc, fake: torch.Tensor, sentences: torch.Tensor,
     return -disc.logits(disc.features(seen), sentences).mean()
 
 
+def mode_seeking_loss(fake_a: torch.Tensor, fake_b: torch.Tensor, z_a: torch.Tensor, z_b: torch.Tensor,
+                      eps: float = 1e-5) -> torch.Tensor:
+    """MSGAN's mode-seeking term (Mao et al., CVPR 2019) for pairs drawn for the same caption:
+    1 / (mean|G(z_a) - G(z_b)| / mean|z_a - z_b| + eps). Minimising it pushes two latents to give
+    two different faces, the cure for a conditional generator's look-alike candidates."""
+    ratio = (fake_a.float() - fake_b.float()).abs().mean() / (z_a.float() - z_b.float()).abs().mean()
+    return 1.0 / (ratio + eps)
+
+
 def ema_decay_at(step: int, decay: float) -> float:
     """EMA decay with a warm-up, min(decay, (1 + step) / (10 + step)): early on the average follows
     the generator closely, so a short run's EMA is not dominated by its random initialisation

@@ -4,7 +4,9 @@ Round 1: Describe (the witness's words through the real parser) -> Generate a gr
 picks -> Pick. Every round after: while nothing is locked, More like this (Evolve) around the
 portrait at the round's strength; once the witness has confirmed regions, Lock them on the portrait
 and Re-synthesise (the lock optimiser keeps them, seeded restarts vary the rest) -> the witness
-picks -> Pick. After each pick the witness may confirm a region (the artist locks it: at most one
+picks -> Pick. With `keep_best`, the witness also sees the current portrait and may say that none
+of the candidates is closer: the artist then picks nothing and varies the same portrait again, as
+pressing More like this a second time does in the window. After each pick the witness may confirm a region (the artist locks it: at most one
 new region a round, up to `max_locked`) and may correct one attribute (the artist adds the
 correction to the free text and describes again).
 
@@ -22,6 +24,7 @@ import numpy as np
 
 from composer.operations import Describe, Evolve, Generate, Lock, Pick, Resynthesise, perform
 from composer.session import Session
+from composer.witness.witness import NONE_CLOSER
 
 DEFAULT_STRENGTHS = (0.7, 0.6, 0.5, 0.45, 0.4, 0.35, 0.3, 0.3, 0.25)   # rounds 2, 3, ... (last repeats)
 
@@ -37,6 +40,7 @@ class LoopConfig:
     restart_sigma: float = 0.5     # LockSettings.restart_sigma: spread of the restarts around z
     precision: str = "bf16"
     max_locked: int = 3
+    keep_best: bool = False        # show the witness the current portrait too; "none closer" keeps it
     seed: int = 0
 
     def strength(self, round_index: int) -> float:
@@ -105,10 +109,14 @@ def run_loop(engine: Any, witness: Any, cfg: LoopConfig = LoopConfig(), session:
             current = session.current_portrait
             step = perform(Evolve(caption, current.z, cfg.grid, seed, cfg.strength(r)), engine, session)
             info["action"] = f"evolve {cfg.strength(r):.2f}"
-        index = int(witness.pick(_shown_images(session, step)))
-        perform(Pick(index), engine, session)
+        before = session.current_portrait if (cfg.keep_best and r > 0) else None
+        index = int(witness.pick(_shown_images(session, step), None if before is None else before.image))
+        if index == NONE_CLOSER:      # the artist keeps the portrait and varies it again next round
+            info["picked"] = None
+        else:
+            perform(Pick(index), engine, session)
+            info["picked"] = index
         portrait = session.current_portrait
-        info["picked"] = index
         if cfg.locks:
             confirmed = [str(n) for n in witness.confirm(portrait.image)]
             new = [n for n in confirmed if n not in locked][:1]

@@ -10,7 +10,8 @@ What it does, all seeded (same seed, same answers):
 * `describe()`  4-7 attribute statements in paraphrased wording (`composer.witness.phrases`), some
                 wrong at `error_rate` (a wrong hair colour, the wrong age band, the wrong expression).
 * `pick(images)`  the index of the candidate whose identity embedding is closest to the target's,
-                with Gaussian noise of `pick_noise` on the similarities (a witness is not a scanner).
+                with Gaussian noise of `pick_noise` on the similarities (a witness is not a scanner);
+                given the current portrait too, NONE_CLOSER when none of the candidates beats it.
 * `confirm(image)`  the region names (composer.edit.regions.REGIONS) whose crop resembles the target's
                 more than `region_quantile` of other people's faces do (thresholds calibrated per
                 region on a set of real faces of other identities), best first.
@@ -31,6 +32,7 @@ from composer.witness.phrases import CORRECTION_CUES, GROUPS, STATEMENTS, group_
 WITNESS_REGIONS = ("eyes", "eyebrows", "nose", "mouth", "hair", "jaw")
 SALIENT_FIRST = ("bald", "glasses", "hat", "goatee", "mustache", "beard", "stubble")
 ERROR_GROUPS = ("age", "hair_colour", "expression")
+NONE_CLOSER = -1     # pick()'s answer when no candidate looks more like the face than the current portrait
 
 
 @dataclass(frozen=True)
@@ -157,14 +159,18 @@ class Witness:
         return sum(1 for *_, wrong in self.__statements if wrong)
 
     # ---- answers when shown portraits --------------------------------------------------------
-    def pick(self, images: Sequence[np.ndarray]) -> int:
-        """Index of the candidate that looks most like the face the witness remembers."""
+    def pick(self, images: Sequence[np.ndarray], current: Optional[np.ndarray] = None) -> int:
+        """Index of the candidate that looks most like the face the witness remembers; or, when shown
+        the `current` portrait beside them, NONE_CLOSER (-1) if none of them looks more like it."""
         images = np.asarray(images, dtype=np.uint8)
         if not len(images):
             raise ValueError("nothing to pick from")
+        if current is not None:
+            images = np.concatenate([images, np.asarray(current, np.uint8)[None]])
         sims = self.__memory.embed(images) @ self.__embedding
         noisy = sims + self.config.pick_noise * self.__rng.standard_normal(len(sims))
-        return int(np.argmax(noisy))
+        best = int(np.argmax(noisy))
+        return NONE_CLOSER if current is not None and best == len(images) - 1 else best
 
     def confirm(self, image: np.ndarray) -> tuple[str, ...]:
         """Regions of the portrait that look right, most convincing first."""

@@ -189,6 +189,30 @@ def test_no_lock_loop_only_evolves(tiny_engine, identity_model):
     assert [s.kind for s in res.session.steps] == ["describe", "generate", "pick", "evolve", "pick", "evolve", "pick"]
 
 
+def test_witness_says_none_closer_only_when_the_current_portrait_wins(identity_model):
+    from composer.witness.witness import NONE_CLOSER
+    target, _ = target_and_attrs()
+    w = make_witness(identity_model, pick_noise=0.0)
+    noise = np.random.default_rng(9).integers(0, 256, (3, 64, 64, 3), dtype=np.uint8)
+    assert w.pick(noise, current=target) == NONE_CLOSER          # nothing beats the face itself
+    assert w.pick(np.concatenate([noise, target[None]]), current=noise[0]) == 3
+    assert w.pick(noise) in (0, 1, 2)                             # without a current portrait: always a pick
+
+
+def test_keep_best_loop_never_moves_away_from_the_face(tiny_engine, identity_model):
+    """With a noiseless witness who also sees the current portrait, the portrait's identity similarity
+    to the target never falls from round to round, and a declined round records no pick."""
+    target, attrs = target_and_attrs()
+    w = Witness(target, attrs, identity_model, WitnessConfig(seed=0, pick_noise=0.0, region_threshold=-1.0))
+    res = run_loop(tiny_engine, w, LoopConfig(rounds=5, grid=2, locks=False, corrections=False, keep_best=True))
+    sims = identity_model.embed(np.stack(res.portraits)) @ identity_model.embed(target[None])[0]
+    assert all(b >= a - 1e-6 for a, b in zip(sims, sims[1:]))
+    kinds = [s.kind for s in res.session.steps]
+    assert kinds.count("evolve") == 4 and kinds.count("pick") == 1 + sum(t["picked"] is not None for t in res.trace[1:])
+    picked = [t["picked"] for t in res.trace[1:]]
+    assert None in picked and any(i is not None for i in picked)    # both answers occur in this run
+
+
 def test_gallery_rank_and_summary():
     g = np.eye(4, dtype=np.float32)
     assert gallery_rank(g[0], g, 0) == 1
