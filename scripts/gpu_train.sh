@@ -4,11 +4,11 @@
 #   bash scripts/gpu_train.sh bench   # throughput: img/s with/without bf16 and channels_last; latency
 #   bash scripts/gpu_train.sh status  # tail of the log
 #   bash scripts/gpu_train.sh collect # copy bundle (fp16, <16 MiB files) + log + samples to $OUT
-# Settings by environment: SIZE (128), NGF (64), BATCH (64), MINUTES (24), EXTRA (e.g. "--bf16 --channels-last").
+# Settings by environment: SIZE (128), NGF (64), BATCH (64), MINUTES (24), EXTRA (default "--bf16 --channels-last --mode-seeking 1").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZE=${SIZE:-128}; NGF=${NGF:-64}; BATCH=${BATCH:-64}; MINUTES=${MINUTES:-24}
-EXTRA=${EXTRA:---bf16 --channels-last}
+EXTRA=${EXTRA:---bf16 --channels-last --mode-seeking 1}
 RUN=${RUN:-runs/gpu}
 DATA=${DATA:-data_carry/celeba}
 PY=${PY:-python3}
