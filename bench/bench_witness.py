@@ -118,23 +118,22 @@ def run_variant(name: str, cfg: LoopConfig, setup_data, engine, identity, classi
     out = []
     for k, s in enumerate(setups[:n_targets]):
         path = folder / f"target{k:03d}.json"
+        wcfg = WitnessConfig(**{**witness_cfg.to_json(), **WITNESS_CHANGES.get(name, {}), "seed": k})
+        res_cfg = LoopConfig(**{**cfg.to_json(), "strengths": tuple(cfg.strengths), "seed": k})
         if path.exists():
             cached = json.loads(path.read_text())
-            want = json.loads(json.dumps({**witness_cfg.to_json(), **WITNESS_CHANGES.get(name, {}), "seed": k}))
-            if cached.get("model_sha256") == engine.sha256 and cached.get("witness_config") == want \
-                    and json.loads(json.dumps({**cfg.to_json(), "seed": k})) == cached.get("loop_config"):
+            if (cached.get("model_sha256"), cached.get("witness_config"), cached.get("loop_config")) \
+                    == (engine.sha256, _as_json(wcfg.to_json()), _as_json(res_cfg.to_json())):
                 out.append(cached)
                 continue
             print(f"[{name}] target {k}: cached run is of another model or loop; running it again", flush=True)
         t = s["target"]
         male = bool(data.labels[t, ATTRIBUTES.index("Male")] > 0.5)
         others = val_images[val_male == male][:200]
-        wcfg = WitnessConfig(**{**witness_cfg.to_json(), **WITNESS_CHANGES.get(name, {}), "seed": k})
         witness = Witness(images[t], dict(zip(ATTRIBUTES, data.labels[t])), identity, wcfg, others=others,
                           classifier=classifier)
         t0 = time.perf_counter()
         load0 = os.getloadavg()[0]
-        res_cfg = LoopConfig(**{**cfg.to_json(), "strengths": tuple(cfg.strengths), "seed": k})
         res = run_loop(engine, witness, res_cfg)
         seconds = time.perf_counter() - t0
         np.savez_compressed(folder / f"target{k:03d}_portraits.npz", portraits=np.stack(res.portraits),
@@ -172,6 +171,11 @@ def run_variant(name: str, cfg: LoopConfig, setup_data, engine, identity, classi
               f"lookalike {rec['lookalike_rank']}), sim {rec['similarity'][-1]:.3f}, {seconds:.1f} s", flush=True)
         out.append(rec)
     return out
+
+
+def _as_json(d: dict) -> dict:
+    """`d` as it reads back from the cached JSON (tuples become lists)."""
+    return json.loads(json.dumps(d))
 
 
 def _unit(x: np.ndarray) -> np.ndarray:

@@ -6,9 +6,9 @@ portrait at the round's strength; once the witness has confirmed regions, Lock t
 and Re-synthesise (the lock optimiser keeps them, seeded restarts vary the rest) -> the witness
 picks -> Pick. With `keep_best`, the witness also sees the current portrait and may say that none
 of the candidates is closer: the artist then picks nothing and varies the same portrait again, as
-pressing More like this a second time does in the window. After each pick the witness may confirm a region (the artist locks it: at most one
-new region a round, up to `max_locked`) and may correct one attribute (the artist adds the
-correction to the free text and describes again).
+pressing More like this a second time does in the window. After each pick the witness may confirm
+a region (the artist locks it: at most one new region a round, up to `max_locked`) and may correct
+one attribute (the artist adds the correction to the free text and describes again).
 
 The artist only ever receives the witness's answers (an index, region names, a correction phrase);
 `run_loop` takes a `Witness`-like object and touches nothing else of it. Everything is recorded in a
