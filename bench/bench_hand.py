@@ -101,7 +101,7 @@ def stability(engine, seeds: int) -> dict:
     marks = [EXAMPLE_MARKS["scar_line"], EXAMPLE_MARKS["mole"], EXAMPLE_MARKS["freckles"]]
     warps = WarpSettings(eye_spacing=0.6, jaw_width=-0.5)
     size = engine.image_size
-    mark_iou, opaque_equal, field_shift, point_shift, detected = [], [], [], [], []
+    mark_iou, field_shift, point_shift, detected = [], [], [], []
     pts_of = {}
     for seed in range(seeds):
         parent = engine.candidates(caption, 1, seed)[0]

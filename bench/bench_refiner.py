@@ -163,8 +163,6 @@ def main() -> int:
     import shutil
     import tempfile
     from composer.engine import Engine
-    from composer.gan.bundle import load_bundle
-    from composer.portrait import to_uint8
     from composer.train.classifier import load_classifier
     from composer.train.data import load_celeba
     from composer.train.evaluate import caption_of, subsample

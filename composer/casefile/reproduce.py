@@ -7,9 +7,8 @@ otherwise the report names the first step that differs and the largest pixel dif
 from __future__ import annotations
 
 import contextlib
-
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Optional, Sequence
 
@@ -45,6 +44,7 @@ class ReproduceReport:
     first_difference: Optional[Difference]
     final_identical: bool
     integrity: tuple[Problem, ...] = ()
+    threads_unrecorded: Optional[int] = None   # the record did not say how many CPU threads drew it: used these
 
     @property
     def ok(self) -> bool:
@@ -58,6 +58,10 @@ class ReproduceReport:
                 f"; largest pixel difference {d.max_pixel_diff}" if d.max_pixel_diff is not None else ""))
         elif not self.final_identical:
             out.append("the final portrait does not match portrait.png.")
+        if not self.ok and self.threads_unrecorded is not None:
+            out.append(f"This case file does not record how many CPU threads drew it, and it was replayed with "
+                       f"{self.threads_unrecorded}; optimised steps can differ with the thread count. Try again "
+                       "with --threads N, N being the thread count of the workstation that made it.")
         if self.ok:
             out.append(f"OK: all {self.steps_total} steps and {self.images_checked} images reproduced "
                        f"bit-identically with model {self.model_sha256[:16]} ({self.model_path}).")
@@ -144,13 +148,16 @@ def reproduce_case(path: Path | str, models_dir: Path | Sequence[Path] | None = 
                    sha_of: Callable[[Path], str] = _bundle_sha,
                    trusted_keys: Optional[Iterable[str]] = None, keys_dir: Path | str | None = None,
                    settings_from_json: Callable = default_settings_from_json,
-                   trust: Optional[TrustSet] = None, unverified: bool = False) -> ReproduceReport:
+                   trust: Optional[TrustSet] = None, unverified: bool = False,
+                   threads: Optional[int] = None) -> ReproduceReport:
     """Replay the case at `path`, after verifying it.
 
     A case that fails verification (changed, unknown signer, ...) is refused with CaseFileError
     unless `unverified`; even then its record must pass the schema (composer/casefile/schema.py),
     whose bounds cap the work (steps, candidates, optimisation steps) a replay can be asked to do,
-    and the integrity problems are reported with the result. ModelError if the model is not installed."""
+    and the integrity problems are reported with the result. ModelError if the model is not installed.
+    The replay draws with the CPU thread count the record names; `threads` is used only for a record
+    that names none (cases written before Composer recorded it), else torch's current count."""
     path = Path(path)
     check = verify_case(path, trusted_keys=trusted_keys, keys_dir=keys_dir, trust=trust)
     if check.record is None:
@@ -173,9 +180,15 @@ def reproduce_case(path: Path | str, models_dir: Path | Sequence[Path] | None = 
         for s, name in record["files"][group].items():
             if name in files:   # verify checked their sizes from the PNG header before decoding
                 pixels[s] = decode_png(files[name], what=name)[0]
-    threads = (record.get("runtime") or {}).get("torch_threads")
-    with _torch_threads(threads if isinstance(threads, int) and 1 <= threads <= 1024 else None):
-        return _replay_all(record, files, engine, pixels, settings_from_json, path, sha, model_path, check)
+    recorded = (record.get("runtime") or {}).get("torch_threads")
+    recorded = recorded if isinstance(recorded, int) and not isinstance(recorded, bool) and 1 <= recorded <= 1024 \
+        else None
+    with _torch_threads(recorded or threads):
+        report = _replay_all(record, files, engine, pixels, settings_from_json, path, sha, model_path, check)
+        if recorded is None:
+            import torch
+            report = replace(report, threads_unrecorded=int(torch.get_num_threads()))
+    return report
 
 
 @contextlib.contextmanager

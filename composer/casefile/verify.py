@@ -24,8 +24,7 @@ from typing import Any, Iterable, Optional
 
 from composer.casefile import container as ct
 from composer.casefile import schema
-from composer.casefile.export import (CASE_FORMAT, MANIFEST, PORTRAIT, PUBLIC_KEY, RECORD, SIGNATURE, UNSIGNED,
-                                      sha256_hex)
+from composer.casefile.export import CASE_FORMAT, MANIFEST, PORTRAIT, PUBLIC_KEY, RECORD, SIGNATURE, UNSIGNED
 from composer.casefile.signing import (TrustSet, fingerprint, load_public_key, local_trust, short_fingerprint,
                                        verify_signature)
 from composer.errors import CaseFileError

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from pathlib import Path
 
 from composer.cli.validate import (check_model_arg, check_names, check_output_dir, check_output_file, description,

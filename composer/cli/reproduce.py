@@ -4,6 +4,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from composer.cli.validate import int_range
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("reproduce", help="re-create every image of a case file and compare",
@@ -18,6 +20,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--unverified", action="store_true",
                    help="replay even a case that fails verification (for investigation; the report says so)")
     p.add_argument("--keys-dir", default=None, help="folder of this workstation's keys (default: user config)")
+    p.add_argument("--threads", type=int_range(1, 1024), default=None, metavar="N",
+                   help="CPU threads to replay with when the case file does not record them (cases written "
+                        "before Composer recorded the thread count); a recorded count always wins")
     p.set_defaults(func=run)
 
 
@@ -28,7 +33,8 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         trust = pinned_trust(args.trust) if args.trust else local_trust(args.keys_dir)
-        report = reproduce_case(args.case, args.models, trust=trust, unverified=args.unverified)
+        report = reproduce_case(args.case, args.models, trust=trust, unverified=args.unverified,
+                                threads=args.threads)
     except ComposerError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -3,7 +3,7 @@ See composer/edit/holistic.py for what the sliders do."""
 from __future__ import annotations
 
 from composer.edit.sliders import SliderSet
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Mapping
 
 # slider -> (label, CelebA attribute, sign: +1 moves toward the attribute)

@@ -49,7 +49,6 @@ def _subject(state: A.AttributeState, rng: Optional[random.Random]) -> str:
 def _parts(state: A.AttributeState, rng: Optional[random.Random], neg_p: float):
     """Collect adjectives, 'with' phrases, worn items, expressions and negatives."""
     on = {k for k, v in state.items() if v}
-    explicit_off = {k for k, v in state.items() if v is False}
     adjectives = [_pick(A.STYLE[k], rng) for k in A.STYLE if k in on and k != "Blurry"]
     colours = [_pick(A.HAIR_COLOUR[k], rng) for k in A.HAIR_COLOUR if k in on]
     textures = [_pick(A.HAIR_TEXTURE[k], rng) for k in A.HAIR_TEXTURE if k in on]

@@ -12,8 +12,8 @@ from composer.casefile import schema
 from composer.casefile.builder import CaseRecipe, build_session
 from composer.casefile.export import export_case
 from composer.casefile.record import CaseMeta, build_record
-from composer.casefile.report import (build_report_content, exposure_counts, exposure_summary, report_text,
-                                      witness_displays)
+from composer.casefile.exposure import exposure_counts, exposure_summary, witness_displays
+from composer.casefile.report import build_report_content, report_text
 from composer.casefile.verify import verify_case
 from composer.operations import Generate, ImportReference, Pick, perform
 from composer.record import recovery

@@ -3,7 +3,6 @@ types, out-of-range replay inputs, unverified cases, zip bombs (peak memory meas
 from __future__ import annotations
 
 import json
-import resource
 import subprocess
 import sys
 import time

@@ -190,6 +190,7 @@ CASES = [
     # --- verify / reproduce: a missing case file is a message, not a traceback ----------------------
     Case("verify-missing", ["verify", "nothing.composer-case"], -1, ("nothing.composer-case",)),
     Case("reproduce-missing", ["reproduce", "nothing.composer-case"], -1, ("nothing.composer-case",)),
+    Case("reproduce-threads-zero", ["reproduce", "nothing.composer-case", "--threads", "0"], 2, ("--threads",)),
 ]
 
 

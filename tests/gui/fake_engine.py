@@ -10,7 +10,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Iterator, Optional
+from typing import Iterator
 
 import numpy as np
 

@@ -10,8 +10,8 @@ import torch
 
 from composer.errors import ModelError
 from composer.train.identity import (IdentityConfig, IdentityModel, IdentityNet, arcface_logits, arcface_loss,
-                                     augment, best_threshold, load_identity, pair_scores, roc_auc, save_identity,
-                                     train_identity, verification_pairs)
+                                     augment, load_identity, save_identity, train_identity)
+from composer.train.verification import best_threshold, pair_scores, roc_auc, verification_pairs
 
 TINY = IdentityConfig(width=4, embedding_dim=8, epochs=3, batch=16, lr=5e-3, warmup_steps=2, margin_warmup=4,
                       scale=16.0, margin=0.2, threads=1)

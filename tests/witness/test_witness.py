@@ -149,7 +149,6 @@ def test_tiny_loop_records_a_case_that_verifies_and_reproduces(tiny_engine, tiny
     from composer.casefile.record import CaseMeta
     from composer.casefile.reproduce import reproduce_case
     from composer.casefile.verify import verify_case
-    from composer.record.steps import WITNESS  # noqa: F401 - the session's audience constants exist
 
     target, attrs = target_and_attrs()
     witness = Witness(target, attrs, identity_model, WitnessConfig(seed=1, error_rate=1.0, notice_rate=1.0,
