@@ -116,7 +116,7 @@ class LockController(QObject):
         if aligned is None:
             window.status.showMessage(f"{Path(path).name} was not imported.", 8000)
             return
-        window._save_settings(window.settings.with_(last_folder=str(Path(path).parent)))
+        window.save_settings(window.settings.with_(last_folder=str(Path(path).parent)))
         self.studio.import_reference(path, aligned)         # the refresh offers it as the lock source
         if notices:
             window.status.showMessage(" ".join(notices), 15000)

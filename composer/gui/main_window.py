@@ -41,6 +41,7 @@ from composer.gui.widgets.status_bar import StatusBar
 from composer.gui.widgets.witness_view import WitnessView
 from composer.gui import mnemonics, screens
 from composer.gui.session_files import SessionFiles
+from composer.gui.witness_screen import WitnessScreen, qt_rect
 from composer.gui.witness_words import CaptionNotice, DescriptionRecorder
 from composer.model_status import window_warning
 
@@ -50,8 +51,6 @@ Aligner = Callable[[np.ndarray, int], np.ndarray]                   # photo -> s
 EyeAligner = Callable[[np.ndarray, Point, Point, int], np.ndarray]  # photo, eyes -> size×size
 
 
-def _rect(r) -> screens.Rect:
-    return (r.x(), r.y(), r.width(), r.height())
 
 
 @dataclass(frozen=True)
@@ -91,6 +90,7 @@ class MainWindow(QMainWindow):
         self.canvas = PortraitCanvas(self.lock_tools.colours)
         self.history = HistoryPanel()
         self.witness = WitnessView()
+        self.witness_screen = WitnessScreen(self)    # what the witness view shows, and on which screen
         self.status = StatusBar()
         self.setStatusBar(self.status)
         self.words = DescriptionRecorder(self.description, studio, self)    # the witness's words are history
@@ -164,7 +164,7 @@ class MainWindow(QMainWindow):
             "describe": lambda: self.description.free_text.setFocus(),
             "generate": self.generate, "evolve": lambda: self.evolve(self.grid.strength_value()),
             "resynthesise": self.lock.resynthesise_now, "clear_lock": self.lock.clear_lock,
-            "witness": self.show_witness, "witness_portrait": lambda _on: self._update_witness(),
+            "witness": self.show_witness, "witness_portrait": lambda _on: self.witness_screen.update(),
             "witness_full": self.show_witness_full_screen,
             "zoom_in": self.canvas.zoom_in, "zoom_out": self.canvas.zoom_out,
             "zoom_fit": self.canvas.zoom_fit, "reload": self.load_model, "about": self.about,
@@ -192,16 +192,16 @@ class MainWindow(QMainWindow):
     def fit_to_screen(self) -> None:
         """Keep the window, frame included, inside its screen's available area (a saved geometry
         from a larger screen, or the default size at QT_SCALE_FACTOR=2 on a small one)."""
-        screen = self._screen()
+        screen = self.screen_of_window()
         if screen is None:
             return
-        outer, inner = _rect(self.frameGeometry()), _rect(self.geometry())
-        x, y, w, h = screens.fit_rect(outer, _rect(screen.availableGeometry()))
+        outer, inner = qt_rect(self.frameGeometry()), qt_rect(self.geometry())
+        x, y, w, h = screens.fit_rect(outer, qt_rect(screen.availableGeometry()))
         if (x, y, w, h) != outer:
             left, top = inner[0] - outer[0], inner[1] - outer[1]
             self.setGeometry(QRect(x + left, y + top, w - (outer[2] - inner[2]), h - (outer[3] - inner[3])))
 
-    def _screen(self):
+    def screen_of_window(self):
         """The screen holding the window's centre (the primary screen if none does)."""
         centre = self.geometry().center()
         return QGuiApplication.screenAt(centre) or QGuiApplication.primaryScreen()
@@ -256,7 +256,7 @@ class MainWindow(QMainWindow):
 
     def evolve(self, strength: float) -> None:
         self.words.flush()
-        self._save_settings(self.settings.with_(evolve_strength=strength))
+        self.save_settings(self.settings.with_(evolve_strength=strength))
         self.studio.evolve(self.settings.n_candidates, strength)
 
     # the lock flow is composer/gui/lock_controller.py; these stay for the window's callers
@@ -306,13 +306,13 @@ class MainWindow(QMainWindow):
         return False
 
     def set_candidate_count(self, n: int) -> None:
-        self._save_settings(self.settings.with_(n_candidates=n))
+        self.save_settings(self.settings.with_(n_candidates=n))
         self.grid.set_count(n)
         self.actions.counts[n].setChecked(True)
 
     def set_device(self, device: str, reload: bool = True) -> None:
         """Remember where the model should run; reload it there unless `reload` is False."""
-        self._save_settings(self.settings.with_(device=device))
+        self.save_settings(self.settings.with_(device=device))
         self.actions.devices[device].setChecked(True)
         if reload:
             self.load_model()
@@ -320,60 +320,27 @@ class MainWindow(QMainWindow):
     def set_refiner(self, on: bool) -> None:
         """The refiner opt-out: remember it and reload the model with it (the case record names
         the stages, so reproduce renders the same way)."""
-        self._save_settings(self.settings.with_(refiner=bool(on)))
+        self.save_settings(self.settings.with_(refiner=bool(on)))
         self.load_model()
 
+    # the witness view's screen is composer/gui/witness_screen.py; these stay for the window's callers
     def show_witness(self) -> None:
-        self._update_witness()
-        self.witness.show()
-        self.witness.raise_()
+        self.witness_screen.show()
 
     def show_witness_full_screen(self) -> None:
-        """F11: the witness view full screen; with two or more screens, on one that is not this
-        window's: the one the witness view was last left on, else the largest other one."""
-        self._remember_witness_screen()
-        all_screens = QGuiApplication.screens()
-        if not all_screens:
-            return
-        names = [sc.name() for sc in all_screens]
-        saved = names.index(self.settings.witness_screen) if self.settings.witness_screen in names else None
-        index = screens.witness_screen([_rect(sc.geometry()) for sc in all_screens], _rect(self.frameGeometry()),
-                                       saved)
-        target = all_screens[index]
-        self._update_witness()
-        if self.witness.isFullScreen():
-            self.witness.showNormal()
-        self.witness.winId()                        # a native window, so it can be put on a screen
-        handle = self.witness.windowHandle()
-        if handle is not None:
-            handle.setScreen(target)
-        self.witness.setGeometry(target.availableGeometry())
-        self.witness.showFullScreen()
-        self.witness.raise_()
-        if len(all_screens) > 1 and names[index] != self.settings.witness_screen:
-            self._save_settings(self.settings.with_(witness_screen=names[index]))
-
-    def _remember_witness_screen(self) -> None:
-        """With two or more screens, remember the screen the artist put the witness view on
-        (when it is not the main window's), for the next F11 and the next start."""
-        handle = self.witness.windowHandle()
-        if not self.witness.isVisible() or handle is None or len(QGuiApplication.screens()) < 2:
-            return
-        name, mine = handle.screen().name(), self._screen()
-        if mine is not None and name != mine.name() and name != self.settings.witness_screen:
-            self._save_settings(self.settings.with_(witness_screen=name))
+        self.witness_screen.show_full_screen()
 
     def set_retention(self) -> None:
         """Ask how long exported sessions' recovery folders are kept; applied at the next start."""
         ok, days = self.dialogs.retention_days(self.settings.retention_days)
         if not ok:
             return
-        self._save_settings(self.settings.with_(retention_days=days))
+        self.save_settings(self.settings.with_(retention_days=days))
         self.status.showMessage("Recovered sessions are kept until deleted by hand." if days is None else
                                 f"Exported sessions' recovery folders will be deleted {days} day(s) after export "
                                 "(checked at each start).", 10000)
 
-    def _save_settings(self, settings: GuiSettings) -> None:
+    def save_settings(self, settings: GuiSettings) -> None:
         self.settings = settings
         self.store.save(settings)
 
@@ -392,19 +359,8 @@ class MainWindow(QMainWindow):
         self.actions["undo"].setEnabled(self.studio.session.can_undo)
         self.actions["redo"].setEnabled(self.studio.session.can_redo)
         self.actions["export"].setEnabled(bool(self.studio.session.steps))
-        self._update_witness()
+        self.witness_screen.update()
         self.caption_notice.update()
-
-    def _update_witness(self) -> None:
-        view = self.studio.view()
-        # the case record separates what the witness view displayed (logged, with the time, by the
-        # view itself and only while it is visible) from what only the artist saw
-        self.studio.session.witness_view = True
-        self.witness.set_exposure_sink(lambda images, what: self.studio.session.note_witness_shown(images, what))
-        if self.actions["witness_portrait"].isChecked() or not view.candidates:
-            self.witness.show_portrait(view.portrait.image if view.portrait else None)
-        else:
-            self.witness.show_candidates([p.image for p in view.candidates])
 
     def _show_session_description(self) -> None:
         d = self.studio.session.description
@@ -424,7 +380,7 @@ class MainWindow(QMainWindow):
             if choice == CANCEL or (choice == EXPORT and not self.export_case()):
                 event.ignore()
                 return
-        self._remember_witness_screen()
+        self.witness_screen.remember_screen()
         self.store.save_window(self.saveGeometry(), self.saveState())
         self.store.save(self.settings)
         self.witness.close()

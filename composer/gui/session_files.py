@@ -133,12 +133,12 @@ class SessionFiles(QObject):
     # -- recent case files ----------------------------------------------------------------
     def remember(self, path: str) -> None:
         w = self.window
-        w._save_settings(w.settings.with_(recent_cases=with_recent(w.settings.recent_cases, path)))
+        w.save_settings(w.settings.with_(recent_cases=with_recent(w.settings.recent_cases, path)))
         self.rebuild_recent()
 
     def forget(self, path: str) -> None:
         w = self.window
-        w._save_settings(w.settings.with_(recent_cases=tuple(p for p in w.settings.recent_cases if p != path)))
+        w.save_settings(w.settings.with_(recent_cases=tuple(p for p in w.settings.recent_cases if p != path)))
         self.rebuild_recent()
 
     def open_recent(self, path: str) -> bool:
@@ -171,5 +171,5 @@ class SessionFiles(QObject):
 
     def clear_recent(self) -> None:
         w = self.window
-        w._save_settings(w.settings.with_(recent_cases=()))
+        w.save_settings(w.settings.with_(recent_cases=()))
         self.rebuild_recent()
