@@ -39,7 +39,7 @@ from composer.train.classifier import Classifier
 from composer.train.data import FaceData, load_celeba
 from composer.train.detector import DetectorConfig, detector_features, fit_detector
 from composer.train.metrics import (GROUPS, agreement, frechet_distance, group_scores, kernel_inception_distance,
-                                    kid_ratio, mean_pairwise_distance, nearest_label_sets)
+                                    kid_ratio, mean_pairwise_distance, nearest_label_sets, washed_out_rate)
 from composer.train.text_encoder import encode_texts
 
 Log = Callable[[str], None]
@@ -213,6 +213,9 @@ def evaluate(model: LoadedModel, clf: Classifier, data_folder: Path, cfg: EvalCo
                                                                  cfg.kid_subset_size, cfg.seed)["mean"]},
         "diversity": diversity,
     }
+    report["washed_out"] = {"generated": washed_out_rate(gen), "real_test": washed_out_rate(test.images[idx]),
+                            "real_val": washed_out_rate(real_val), "share": 0.10, "white": 0.94,
+                            "definition": "portraits whose central face box is more than 10 % near-white"}
     if cfg.detector:
         report["detector"] = detector_report(model, data, gen, test.images[idx], real_val, cfg, log)
     report["seconds"] = {"generate": round(t_gen, 1), "total": round(time.perf_counter() - t0, 1)}
@@ -233,6 +236,8 @@ MEASURES: dict[str, tuple[Callable[[dict], Optional[float]], Optional[str]]] = {
     "kid_floor": (lambda r: r["kid"]["floor"], None),
     "kid_floor_std": (lambda r: r["kid"]["floor_std"], None),
     "diversity_ratio": (lambda r: r["diversity"]["ratio"], "higher"),
+    "washed_out_rate": (lambda r: r["washed_out"]["generated"], "lower"),
+    "washed_out_rate_real": (lambda r: r["washed_out"]["real_test"], None),
     "detector_accuracy": (lambda r: r["detector"]["held_out_accuracy"], "lower"),
     "detector_auc": (lambda r: r["detector"]["held_out"]["auc"], "lower"),
     "detector_accuracy_epoch1": (lambda r: r["detector"]["held_out_accuracy_by_epoch"][0], "lower"),
@@ -320,6 +325,10 @@ def format_report(report: dict) -> str:
                          f"{_e(k['generated_vs_test'])} ± {_e(k['generated_std'])}, floor val-vs-test "
                          f"{_e(k['floor'])} ± {_e(k['floor_std'])}, ratio {_f(k['ratio'], 1)} "
                          f"({k['ratio_definition']})")
+    if "washed_out" in report:
+        wo = report["washed_out"]
+        lines.append(f"washed-out portraits (face box more than {wo['share']:.0%} near-white): generated "
+                     f"{_f(wo['generated'])}, real test {_f(wo['real_test'])}, real val {_f(wo['real_val'])}")
     if "detector" in report:
         d = report["detector"]
         h, dk, dfd = d["held_out"], d["kid"], d["frechet"]

@@ -1,6 +1,8 @@
 """Pure numpy measurements behind `composer evaluate`: attribute agreement (balanced accuracy, so
 rare attributes such as Eyeglasses count), the Fréchet distance and the kernel inception distance
-(KID) between two feature sets, and diversity as the mean pairwise feature distance.
+(KID) between two feature sets, diversity as the mean pairwise feature distance, and the washed-out
+rate: a pixel-space check on a failure the feature spaces reward (a mode-seeking generator can buy
+"diversity" by blowing parts of some faces out to white).
 
 Balanced accuracy rather than plain accuracy: with 6.6 % of faces wearing glasses, a classifier
 that never sees glasses scores 93 % accuracy but 50 % balanced accuracy, which is the honest number.
@@ -149,3 +151,24 @@ def nearest_label_sets(labels: np.ndarray, query: np.ndarray, n: int) -> np.ndar
     """Indices of the n rows of labels [N,K] closest to query [K] in Hamming distance (stable ties)."""
     dist = (np.asarray(labels) > 0.5) != (np.asarray(query) > 0.5)[None, :]
     return np.argsort(dist.sum(1), kind="stable")[:n]
+
+
+# The central face box of an aligned CelebA crop, as fractions of the image (rows, then columns).
+FACE_BOX = ((0.19, 0.81), (0.25, 0.75))
+
+
+def washed_out_share(images: np.ndarray, white: float = 0.94, box=FACE_BOX) -> np.ndarray:
+    """Per image [N,H,W,3] uint8: the share of the central face box whose pixels are near-white in
+    every channel (min channel > `white`). Real faces rarely have any; a washed-out portrait has a hole."""
+    x = np.asarray(images)
+    if x.ndim != 4 or x.shape[-1] != 3:
+        raise ValueError(f"images must be [N,H,W,3], not {x.shape}")
+    h, w = x.shape[1:3]
+    (r0, r1), (c0, c1) = box
+    face = x[:, int(round(r0 * h)):int(round(r1 * h)), int(round(c0 * w)):int(round(c1 * w))]
+    return (face.min(-1) > white * 255).mean((1, 2))
+
+
+def washed_out_rate(images: np.ndarray, share: float = 0.10, white: float = 0.94) -> float:
+    """The fraction of images whose face box is more than `share` near-white (see washed_out_share)."""
+    return float((washed_out_share(images, white) > share).mean())

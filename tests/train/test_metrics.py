@@ -1,4 +1,5 @@
-"""Metrics: balanced accuracy, agreement, group means, Fréchet distance, KID, diversity, nearest sets."""
+"""Metrics: balanced accuracy, agreement, group means, Fréchet distance, KID, diversity, nearest sets,
+washed-out portraits."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,7 +8,7 @@ import pytest
 from composer.train.metrics import (GROUPS, agreement, balanced_accuracy, frechet_distance,
                                     frechet_from_stats, group_scores, kernel_inception_distance, kid_ratio,
                                     mean_pairwise_distance, mmd2_unbiased, nearest_label_sets,
-                                    polynomial_kernel)
+                                    polynomial_kernel, washed_out_rate, washed_out_share)
 
 
 def test_balanced_accuracy_counts_rare_positives():
@@ -112,3 +113,19 @@ def test_kid_subsets_and_guarded_ratio():
     assert kid_ratio({"mean": 0.6}, {"mean": 0.0, "std": 0.0}) > 0
     with pytest.raises(ValueError):
         kernel_inception_distance(a[:1], b)
+
+
+def test_washed_out_counts_white_holes_in_the_face_box_only():
+    rng = np.random.default_rng(0)
+    faces = rng.integers(60, 200, (4, 64, 64, 3), dtype=np.uint8)     # ordinary skin, hair, background
+    faces[1, :, :8] = 255                          # a white background strip beside the face: not counted
+    faces[2, 20:40, 24:40] = 250                   # a white hole in the face: 320 of 1,280 box pixels
+    faces[3, 20:40, 24:40] = [255, 255, 120]       # bright but not white in every channel: not counted
+    share = washed_out_share(faces)
+    assert share[0] == 0 and share[1] == 0 and share[3] == 0
+    assert share[2] == pytest.approx(320 / (40 * 32))
+    assert washed_out_rate(faces) == 0.25 and washed_out_rate(faces, share=0.3) == 0.0
+    big = np.repeat(np.repeat(faces, 2, axis=1), 2, axis=2)                # the box scales with the image
+    assert washed_out_share(big)[2] == pytest.approx(share[2])
+    with pytest.raises(ValueError, match="N,H,W,3"):
+        washed_out_share(faces[0])
