@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -28,12 +27,8 @@ from composer.cli.validate import check_output_file  # noqa: E402
 from composer.errors import ComposerError  # noqa: E402
 from composer.gan.bundle import load_bundle  # noqa: E402
 from composer.train.data import load_celeba  # noqa: E402
-from composer.train.evaluate import caption_of, generate, subsample  # noqa: E402
-from composer.train.metrics import washed_out_rate  # noqa: E402
-
-
-def spread(values: list[float]) -> dict:
-    return {"median": statistics.median(values), "min": min(values), "max": max(values), "values": values}
+from composer.train.evaluate import caption_of, generate, spread, subsample  # noqa: E402
+from composer.train.metrics import NEAR_WHITE, WASHED_OUT_SHARE, washed_out_rate  # noqa: E402
 
 
 def main(argv=None) -> int:
@@ -55,7 +50,7 @@ def main(argv=None) -> int:
     picks = {s: subsample(len(test), a.limit, s) for s in a.seeds}
     real = spread([washed_out_rate(test.images[picks[s]]) for s in a.seeds])
     print(f"real test photos: {real['median']:.3f} ({real['min']:.3f}-{real['max']:.3f})", flush=True)
-    doc = {"seeds": a.seeds, "limit": a.limit, "share": 0.10, "white": 0.94, "real_test": real, "models": []}
+    doc = {"seeds": a.seeds, "limit": a.limit, "share": WASHED_OUT_SHARE, "white": NEAR_WHITE, "real_test": real, "models": []}
     for path, model in zip(a.models, models):
         t0 = time.perf_counter()
         rates = []

@@ -180,9 +180,7 @@ def reproduce_case(path: Path | str, models_dir: Path | Sequence[Path] | None = 
         for s, name in record["files"][group].items():
             if name in files:   # verify checked their sizes from the PNG header before decoding
                 pixels[s] = decode_png(files[name], what=name)[0]
-    recorded = (record.get("runtime") or {}).get("torch_threads")
-    recorded = recorded if isinstance(recorded, int) and not isinstance(recorded, bool) and 1 <= recorded <= 1024 \
-        else None
+    recorded = (record.get("runtime") or {}).get("torch_threads")   # the schema checked it: an int in 1..1024
     with _torch_threads(recorded or threads):
         report = _replay_all(record, files, engine, pixels, settings_from_json, path, sha, model_path, check)
         if recorded is None:

@@ -39,7 +39,8 @@ from composer.train.classifier import Classifier
 from composer.train.data import FaceData, load_celeba
 from composer.train.detector import DetectorConfig, detector_features, fit_detector
 from composer.train.metrics import (GROUPS, agreement, frechet_distance, group_scores, kernel_inception_distance,
-                                    kid_ratio, mean_pairwise_distance, nearest_label_sets, washed_out_rate)
+                                    kid_ratio, mean_pairwise_distance, nearest_label_sets, NEAR_WHITE,
+                                    WASHED_OUT_SHARE, washed_out_rate)
 from composer.train.text_encoder import encode_texts
 
 Log = Callable[[str], None]
@@ -214,8 +215,9 @@ def evaluate(model: LoadedModel, clf: Classifier, data_folder: Path, cfg: EvalCo
         "diversity": diversity,
     }
     report["washed_out"] = {"generated": washed_out_rate(gen), "real_test": washed_out_rate(test.images[idx]),
-                            "real_val": washed_out_rate(real_val), "share": 0.10, "white": 0.94,
-                            "definition": "portraits whose central face box is more than 10 % near-white"}
+                            "real_val": washed_out_rate(real_val), "share": WASHED_OUT_SHARE, "white": NEAR_WHITE,
+                            "definition": f"portraits whose central face box is more than {WASHED_OUT_SHARE:.0%} "
+                                          "near-white"}
     if cfg.detector:
         report["detector"] = detector_report(model, data, gen, test.images[idx], real_val, cfg, log)
     report["seconds"] = {"generate": round(t_gen, 1), "total": round(time.perf_counter() - t0, 1)}
@@ -252,7 +254,8 @@ MEASURES: dict[str, tuple[Callable[[dict], Optional[float]], Optional[str]]] = {
 WATCHED_ATTRIBUTES = ("Bald", "Mustache", "Double_Chin", "Chubby", "Gray_Hair")
 
 
-def _spread(values: Sequence[float]) -> dict:
+def spread(values: Sequence[float]) -> dict:
+    """Median, min, max and the values themselves: how a figure is reported over seeds."""
     return {"median": float(statistics.median(values)), "min": float(min(values)), "max": float(max(values)),
             "values": [float(v) for v in values]}
 
@@ -266,12 +269,12 @@ def summarize(reports: Sequence[dict]) -> dict:
         except KeyError:            # e.g. detector figures of a run without the detector
             continue
         if all(v is not None for v in vals):
-            out[name] = _spread(vals)
+            out[name] = spread(vals)
     attrs = {}
     for a in reports[0]["agreement"]["attributes"]:
         vals = [r["agreement"]["attributes"][a]["ratio"] for r in reports]
         if all(v is not None for v in vals):
-            attrs[a] = _spread(vals)
+            attrs[a] = spread(vals)
     return {"measures": out, "attribute_ratios": attrs,
             "better": {k: b for k, (_, b) in MEASURES.items() if k in out}}
 

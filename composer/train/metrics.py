@@ -155,9 +155,11 @@ def nearest_label_sets(labels: np.ndarray, query: np.ndarray, n: int) -> np.ndar
 
 # The central face box of an aligned CelebA crop, as fractions of the image (rows, then columns).
 FACE_BOX = ((0.19, 0.81), (0.25, 0.75))
+NEAR_WHITE = 0.94          # a pixel is near-white when its darkest channel is above this (of 1)
+WASHED_OUT_SHARE = 0.10    # a portrait is washed out when more of its face box than this is near-white
 
 
-def washed_out_share(images: np.ndarray, white: float = 0.94, box=FACE_BOX) -> np.ndarray:
+def washed_out_share(images: np.ndarray, white: float = NEAR_WHITE, box=FACE_BOX) -> np.ndarray:
     """Per image [N,H,W,3] uint8: the share of the central face box whose pixels are near-white in
     every channel (min channel > `white`). Real faces rarely have any; a washed-out portrait has a hole."""
     x = np.asarray(images)
@@ -169,6 +171,6 @@ def washed_out_share(images: np.ndarray, white: float = 0.94, box=FACE_BOX) -> n
     return (face.min(-1) > white * 255).mean((1, 2))
 
 
-def washed_out_rate(images: np.ndarray, share: float = 0.10, white: float = 0.94) -> float:
+def washed_out_rate(images: np.ndarray, share: float = WASHED_OUT_SHARE, white: float = NEAR_WHITE) -> float:
     """The fraction of images whose face box is more than `share` near-white (see washed_out_share)."""
     return float((washed_out_share(images, white) > share).mean())
