@@ -205,8 +205,9 @@ def test_generator_step_pairs_captions_for_mode_seeking():
     cfg, G, D = tiny()
     z, sent = torch.randn(4, cfg.nz), torch.randn(4, cfg.cond_dim)
     plain, none = generator_step_loss(G, D, z, sent, None, 0.0)
-    assert none is None and torch.allclose(plain, generator_loss(D, G(z, sent), sent))
-    loss, ms = generator_step_loss(G, D, z, sent, None, 2.0)
+    assert none == {} and torch.allclose(plain, generator_loss(D, G(z, sent), sent))
+    loss, terms = generator_step_loss(G, D, z, sent, None, 2.0)
+    ms = terms["ms"]
     paired = torch.cat([sent[:2], sent[:2]])
     fake = G(z, paired)
     expect = generator_loss(D, fake, paired) + 2.0 * mode_seeking_loss(fake[:2], fake[2:], z[:2], z[2:])
@@ -216,12 +217,66 @@ def test_generator_step_pairs_captions_for_mode_seeking():
     assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in G.parameters())
 
 
+def test_feature_diversity_is_bounded_by_the_real_spread():
+    """1 for identical pairs, falling linearly with the pair's feature distance, 0 from the real photos'
+    spread on (no reward for differing more than two photos do); the spread itself takes no gradient."""
+    from composer.train.losses import feature_diversity_loss, feature_spread
+    a = torch.zeros(4, 8, 4, 4)
+    spread = torch.tensor(2.0, requires_grad=True)
+    assert float(feature_diversity_loss(a, a, spread)) == pytest.approx(1.0)
+    assert float(feature_diversity_loss(a, a + 1.0, spread)) == pytest.approx(0.5)
+    assert float(feature_diversity_loss(a, a + 2.0, spread)) == 0.0
+    assert float(feature_diversity_loss(a, a + 9.0, spread)) == 0.0
+    mixed = torch.cat([a[:2], a[2:] + 9.0])   # one far pair does not pay for a look-alike pair
+    assert float(feature_diversity_loss(a, mixed, spread)) == pytest.approx(0.5)
+    b = torch.zeros(4, 8, 4, 4, requires_grad=True)
+    feature_diversity_loss(a, b + 0.5, spread).backward()
+    assert spread.grad is None and b.grad is not None and b.grad.abs().sum() > 0
+    reals = torch.cat([torch.zeros(3, 2, 1, 1), torch.full((3, 2, 1, 1), 3.0)])
+    assert float(feature_spread(reals)) == pytest.approx(3.0)
+
+
+def test_generator_step_adds_the_feature_diversity_term():
+    """The G step's feature term is computed on D's features of the paired fakes, against the D step's
+    spread of real photos, and needs that spread."""
+    from composer.train.loop import generator_step_loss
+    from composer.train.losses import feature_diversity_loss, generator_loss
+    cfg, G, D = tiny()
+    z, sent = torch.randn(4, cfg.nz), torch.randn(4, cfg.cond_dim)
+    spread = torch.tensor(50.0)
+    loss, terms = generator_step_loss(G, D, z, sent, None, 0.0, 3.0, spread)
+    assert set(terms) == {"fd"} and 0.0 < float(terms["fd"]) <= 1.0
+    paired = torch.cat([sent[:2], sent[:2]])
+    fake = G(z, paired)
+    feats = D.features(fake)
+    expect = generator_loss(D, fake, paired) + 3.0 * feature_diversity_loss(feats[:2], feats[2:], spread)
+    assert torch.allclose(loss, expect, rtol=1e-5)
+    both, terms = generator_step_loss(G, D, z, sent, None, 1.0, 3.0, spread)
+    assert set(terms) == {"ms", "fd"} and both.item() > loss.item()
+    with pytest.raises(ValueError, match="spread"):
+        generator_step_loss(G, D, z, sent, None, 0.0, 1.0, None)
+
+
+def test_discriminator_loss_reports_the_real_spread():
+    from composer.train.losses import discriminator_loss, feature_spread
+    cfg, G, D = tiny()
+    real, sent = torch.rand(4, 3, cfg.image_size, cfg.image_size) * 2 - 1, torch.randn(4, cfg.cond_dim)
+    fake = G(torch.randn(4, cfg.nz), sent)
+    _, parts = discriminator_loss(D, real, fake, sent, torch.roll(sent, 1, 0), with_gp=False)
+    assert torch.allclose(parts["real_spread"], feature_spread(D.features(real)), rtol=1e-5)
+    assert float(parts["real_spread"]) > 0 and not parts["real_spread"].requires_grad
+
+
 def test_train_config_checks_mode_seeking():
     from composer.train.config import TrainConfig
     with pytest.raises(ValueError, match="mode-seeking"):
         TrainConfig(data="d", out="o", mode_seeking=-1.0)
     with pytest.raises(ValueError, match="even"):
         TrainConfig(data="d", out="o", mode_seeking=1.0, batch_size=5)
+    with pytest.raises(ValueError, match="feature-diversity"):
+        TrainConfig(data="d", out="o", feature_diversity=-0.5)
+    with pytest.raises(ValueError, match="even"):
+        TrainConfig(data="d", out="o", feature_diversity=1.0, batch_size=5)
 
 
 def test_cli_trains_with_mode_seeking(tmp_path, celeba_dir):
@@ -230,3 +285,11 @@ def test_cli_trains_with_mode_seeking(tmp_path, celeba_dir):
     assert r.returncode == 0, r.stderr[-2000:]
     assert json.loads((run / "settings.json").read_text())["mode_seeking"] == 1.0
     assert "ms=" in r.stderr
+
+
+def test_cli_trains_with_feature_diversity(tmp_path, celeba_dir):
+    run = tmp_path / "fd"
+    r = _train(["--out", str(run), "--steps", "2", "--feature-diversity", "1"], tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert json.loads((run / "settings.json").read_text())["feature_diversity"] == 1.0
+    assert "fd=" in r.stderr and "ms=" not in r.stderr

@@ -53,6 +53,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="MSGAN mode-seeking term in the generator step: half the batch repeats the other "
                         "half's captions with new latents, and G is pushed to make the pairs differ "
                         "(default 0 = off; 1 is MSGAN's weight)")
+    p.add_argument("--feature-diversity", type=float, default=0.0, metavar="WEIGHT",
+                   help="bounded mode-seeking in the discriminator's features: pairs drawn for one caption "
+                        "are pushed apart until they differ as much as two real photos do, and no further "
+                        "(default 0 = off)")
     p.set_defaults(func=run)
 
 
@@ -72,7 +76,8 @@ def run(args: argparse.Namespace) -> int:
                           text_pool=args.text_pool, gp_every=args.gp_every,
                           ema_decay=args.ema_decay,
                           init_from=str(args.init_from) if args.init_from else None,
-                          diffaugment=args.diffaugment, mode_seeking=args.mode_seeking, lowres_extra=not args.no_lowres_extra,
+                          diffaugment=args.diffaugment, mode_seeking=args.mode_seeking,
+                          feature_diversity=args.feature_diversity, lowres_extra=not args.no_lowres_extra,
                           encoder_finetune_steps=args.encoder_finetune_steps)
     except ValueError as e:
         raise ComposerError(str(e)) from e

@@ -39,6 +39,7 @@ class TrainConfig:
     lowres_extra: bool = True            # at 64 px, also train on the 64 px-only official-train faces
     encoder_finetune_steps: int = 0      # with --init-from: fine-tune its encoder on today's caption templates
     mode_seeking: float = 0.0            # weight of MSGAN's mode-seeking term in the G step (0 = off)
+    feature_diversity: float = 0.0       # weight of the bounded mode-seeking term in D's features (0 = off)
 
     def __post_init__(self) -> None:
         if self.image_size not in (64, 128, 256):
@@ -67,8 +68,11 @@ class TrainConfig:
             DiffAugmentConfig(policy=self.diffaug_policy)
         if not self.mode_seeking >= 0.0:
             raise ValueError("--mode-seeking must be 0 or more")
-        if self.mode_seeking and self.batch_size % 2:
-            raise ValueError("--mode-seeking pairs each caption with two latents; --batch must be even")
+        if not self.feature_diversity >= 0.0:
+            raise ValueError("--feature-diversity must be 0 or more")
+        if (self.mode_seeking or self.feature_diversity) and self.batch_size % 2:
+            raise ValueError("--mode-seeking and --feature-diversity pair each caption with two latents; "
+                             "--batch must be even")
         if self.batch_size < 2:
             raise ValueError("--batch must be at least 2 (mismatched captions need a second sample)")
 

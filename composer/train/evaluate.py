@@ -40,7 +40,7 @@ from composer.train.data import FaceData, load_celeba
 from composer.train.detector import DetectorConfig, detector_features, fit_detector
 from composer.train.metrics import (GROUPS, agreement, frechet_distance, group_scores, kernel_inception_distance,
                                     kid_ratio, mean_pairwise_distance, nearest_label_sets, NEAR_WHITE,
-                                    WASHED_OUT_SHARE, washed_out_rate)
+                                    WASHED_OUT_SHARE, detail_energy, washed_out_rate)
 from composer.train.text_encoder import encode_texts
 
 Log = Callable[[str], None]
@@ -86,6 +86,10 @@ def generate(model: LoadedModel, captions: Sequence[str], seed: int, batch: int 
 
 def _ratio(a: float, b: float) -> Optional[float]:
     return float(a / b) if b > 0 else None
+
+
+def _mean_of(*values: Optional[float]) -> Optional[float]:
+    return None if any(v is None for v in values) else float(np.mean(values))
 
 
 def agreement_report(clf: Classifier, p_gen: np.ndarray, p_real: np.ndarray, rows: np.ndarray) -> dict:
@@ -218,6 +222,11 @@ def evaluate(model: LoadedModel, clf: Classifier, data_folder: Path, cfg: EvalCo
                             "real_val": washed_out_rate(real_val), "share": WASHED_OUT_SHARE, "white": NEAR_WHITE,
                             "definition": f"portraits whose central face box is more than {WASHED_OUT_SHARE:.0%} "
                                           "near-white"}
+    d_gen, d_test = detail_energy(gen), detail_energy(test.images[idx])
+    report["detail"] = {"generated": d_gen, "real_test": d_test,
+                        "ratio": {k: _ratio(d_gen[k], d_test[k]) for k in d_gen},
+                        "definition": "median variance of the 4-neighbour Laplacian per BT.601 channel "
+                                      "(luma, Cr, Cb); ratio = generated / real test"}
     if cfg.detector:
         report["detector"] = detector_report(model, data, gen, test.images[idx], real_val, cfg, log)
     report["seconds"] = {"generate": round(t_gen, 1), "total": round(time.perf_counter() - t0, 1)}
@@ -240,6 +249,8 @@ MEASURES: dict[str, tuple[Callable[[dict], Optional[float]], Optional[str]]] = {
     "diversity_ratio": (lambda r: r["diversity"]["ratio"], "higher"),
     "washed_out_rate": (lambda r: r["washed_out"]["generated"], "lower"),
     "washed_out_rate_real": (lambda r: r["washed_out"]["real_test"], None),
+    "luma_detail_ratio": (lambda r: r["detail"]["ratio"]["luma"], None),
+    "colour_detail_ratio": (lambda r: _mean_of(r["detail"]["ratio"]["cr"], r["detail"]["ratio"]["cb"]), None),
     "detector_accuracy": (lambda r: r["detector"]["held_out_accuracy"], "lower"),
     "detector_auc": (lambda r: r["detector"]["held_out"]["auc"], "lower"),
     "detector_accuracy_epoch1": (lambda r: r["detector"]["held_out_accuracy_by_epoch"][0], "lower"),
@@ -332,6 +343,10 @@ def format_report(report: dict) -> str:
         wo = report["washed_out"]
         lines.append(f"washed-out portraits (face box more than {wo['share']:.0%} near-white): generated "
                      f"{_f(wo['generated'])}, real test {_f(wo['real_test'])}, real val {_f(wo['real_val'])}")
+    if "detail" in report:
+        dr = report["detail"]["ratio"]
+        lines.append(f"fine detail, generated / real test (Laplacian variance): luma {_f(dr['luma'], 2)}, "
+                     f"Cr {_f(dr['cr'], 2)}, Cb {_f(dr['cb'], 2)} (1 = as real; below 1 smeared, above 1 noisy)")
     if "detector" in report:
         d = report["detector"]
         h, dk, dfd = d["held_out"], d["kid"], d["frechet"]

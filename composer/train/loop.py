@@ -34,7 +34,8 @@ from composer.gan.vocab import Vocabulary
 from composer.train.config import TrainConfig
 from composer.train.data import FaceData, load_celeba_labels, load_faces
 from composer.train.diffaug import DiffAugmentConfig, augmenter
-from composer.train.losses import discriminator_loss, ema_decay_at, ema_update, generator_loss, mode_seeking_loss
+from composer.train.losses import (discriminator_loss, ema_decay_at, ema_update, feature_diversity_loss,
+                                   generator_loss, mode_seeking_loss)
 from composer.train.state import load_state, save_state
 from composer.train.text_encoder import (EncoderTrainConfig, caption_writer, encode_texts,
                                          finetune_text_encoder, fit_text_encoder)
@@ -212,17 +213,32 @@ def _batch(images: torch.Tensor, idx: torch.Tensor, device: torch.device, channe
     return x.contiguous(memory_format=torch.channels_last) if channels_last else x.contiguous()
 
 
-def generator_step_loss(G, D, z: torch.Tensor, sent: torch.Tensor, augment, mode_seeking: float
-                        ) -> tuple[torch.Tensor, Optional[torch.Tensor]]:
-    """The G step's loss. With a mode-seeking weight, the second half of the batch repeats the first
-    half's sentences with its own latents, and the MSGAN term between the halves is added."""
-    if not mode_seeking:
-        return generator_loss(D, G(z, sent), sent, augment), None
+def generator_step_loss(G, D, z: torch.Tensor, sent: torch.Tensor, augment, mode_seeking: float,
+                        feature_diversity: float = 0.0, real_spread: Optional[torch.Tensor] = None
+                        ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """The G step's loss and its diversity terms (detached, for the progress bar).
+
+    With a mode-seeking or feature-diversity weight, the second half of the batch repeats the first
+    half's sentences with its own latents: `ms` is MSGAN's pixel-space term between the halves and
+    `fd` the bounded feature-space one (`feature_diversity_loss`, measured against `real_spread`, the
+    D step's distance between two real photos)."""
+    if not (mode_seeking or feature_diversity):
+        return generator_loss(D, G(z, sent), sent, augment), {}
+    if feature_diversity and real_spread is None:
+        raise ValueError("the feature-diversity term needs the real photos' spread from the D step")
     h = sent.shape[0] // 2
     sent = torch.cat([sent[:h], sent[:h]])
     fake = G(z, sent)
-    ms = mode_seeking_loss(fake[:h], fake[h:2 * h], z[:h], z[h:2 * h])
-    return generator_loss(D, fake, sent, augment) + mode_seeking * ms, ms.detach()
+    feats = D.features(augment(fake) if augment is not None else fake)
+    loss = -D.logits(feats, sent).mean()
+    terms = {}
+    if mode_seeking:
+        terms["ms"] = mode_seeking_loss(fake[:h], fake[h:2 * h], z[:h], z[h:2 * h])
+        loss = loss + mode_seeking * terms["ms"]
+    if feature_diversity:
+        terms["fd"] = feature_diversity_loss(feats[:h], feats[h:2 * h], real_spread)
+        loss = loss + feature_diversity * terms["fd"]
+    return loss, {k: v.detach() for k, v in terms.items()}
 
 
 def train(cfg: TrainConfig, log=print) -> Path:
@@ -332,7 +348,8 @@ def train(cfg: TrainConfig, log=print) -> Path:
         d.average_grads(D)
         opt_d.step()
         with amp:
-            loss_g, ms = generator_step_loss(G, D, z, sent, augment, cfg.mode_seeking)
+            loss_g, terms = generator_step_loss(G, D, z, sent, augment, cfg.mode_seeking, cfg.feature_diversity,
+                                                parts["real_spread"])
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         d.average_grads(G)
@@ -343,7 +360,7 @@ def train(cfg: TrainConfig, log=print) -> Path:
         bar.update(1)
         if info["step"] == step0 + 1 or info["step"] % 20 == 0:
             ips = (info["step"] - step0) * cfg.batch_size * d.world / (time.time() - t0)
-            extra = {"ms": f"{ms.item():.2f}"} if ms is not None else {}
+            extra = {k: f"{v.item():.2f}" for k, v in terms.items()}
             bar.set_postfix(d=f"{loss_d.item():.3f}", g=f"{loss_g.item():.3f}", gp=f"{parts['gp'].item():.3f}",
                             ips=f"{ips:.0f}", **extra)
         if info["step"] % sample_every == 0 and d.main:

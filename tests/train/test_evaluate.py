@@ -115,6 +115,9 @@ def test_evaluate_end_to_end(tiny_bundle, mini_celeba, classifier_dir):
     assert report["diversity"]["captions"] == 2 and report["diversity"]["generated"] >= 0
     wo = report["washed_out"]
     assert 0 <= wo["generated"] <= 1 and 0 <= wo["real_test"] <= 1 and wo["share"] == 0.10
+    detail = report["detail"]
+    assert set(detail["ratio"]) == {"luma", "cr", "cb"} and detail["real_test"]["luma"] > 0
+    assert detail["ratio"]["luma"] == pytest.approx(detail["generated"]["luma"] / detail["real_test"]["luma"])
     kid = report["kid"]
     assert {"generated_vs_test", "floor", "floor_std", "ratio", "subset_size"} <= set(kid)
     assert kid["subset_size"] == 3 and kid["subsets"] == 4                   # min(1000, 8 // 2, 6 val // 2)
@@ -123,14 +126,14 @@ def test_evaluate_end_to_end(tiny_bundle, mini_celeba, classifier_dir):
     assert {"generated_vs_test", "val_vs_test_floor", "ratio"} <= set(det["frechet"]) and "ratio" in det["kid"]
     measures = doc["summary"]["measures"]
     for k in ("agreement_ratio", "frechet_ratio", "kid_ratio", "kid_floor", "diversity_ratio", "washed_out_rate",
-              "washed_out_rate_real", "detector_accuracy", "detector_frechet_ratio", "detector_kid_ratio"):
+              "washed_out_rate_real", "luma_detail_ratio", "colour_detail_ratio", "detector_accuracy", "detector_frechet_ratio", "detector_kid_ratio"):
         assert measures[k]["min"] <= measures[k]["median"] <= measures[k]["max"] and len(measures[k]["values"]) == 2
     ratios = doc["summary"]["attribute_ratios"]
     assert ratios and set(ratios) <= set(report["agreement"]["attributes"]) and WATCHED_ATTRIBUTES[0] == "Bald"
     json.dumps(doc)                                         # JSON-ready
     table = format_report(report)
     assert "facial hair" in table and "Fréchet" in table and "KID" in table and "detector" in table
-    assert "washed-out portraits" in table
+    assert "washed-out portraits" in table and "fine detail" in table
     assert "kid_ratio" in format_summary(doc)
 
 

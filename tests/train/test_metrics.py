@@ -129,3 +129,20 @@ def test_washed_out_counts_white_holes_in_the_face_box_only():
     assert washed_out_share(big)[2] == pytest.approx(share[2])
     with pytest.raises(ValueError, match="N,H,W,3"):
         washed_out_share(faces[0])
+
+
+def test_detail_energy_separates_luma_from_colour_detail():
+    from composer.train.metrics import detail_energy
+    flat = np.full((3, 8, 8, 3), 120, np.uint8)
+    assert detail_energy(flat) == {"luma": 0.0, "cr": 0.0, "cb": 0.0}
+    grey = np.zeros((3, 8, 8, 3), np.uint8)
+    grey[:, ::2, ::2] = 200                       # grey checks: luma detail, no colour detail
+    e = detail_energy(grey)
+    assert e["luma"] > 1000 and e["cr"] == pytest.approx(0.0, abs=1e-6) and e["cb"] == pytest.approx(0.0, abs=1e-6)
+    iso = np.full((3, 8, 8, 3), 100.0)
+    iso[:, ::2, ::2, 0] += 60.0                   # red-green checks of (nearly) equal luma
+    iso[:, ::2, ::2, 1] -= 60.0 * 0.299 / 0.587
+    e = detail_energy(iso.round().astype(np.uint8))
+    assert e["cr"] > 100 * max(e["luma"], 1e-9) and e["cr"] > 100
+    with pytest.raises(ValueError, match="N,H,W,3"):
+        detail_energy(np.zeros((2, 8, 8)))

@@ -1,0 +1,107 @@
+"""Can the realism detector tell the two sources of training faces apart, and what differs?
+
+`composer train` at 64 px takes the 15,979 official-train faces of the 128 px pack (resized to 64)
+and, unless --no-lowres-extra, the 9,017 faces that exist only at 64 px. `composer evaluate`'s
+detector judges a model against real faces of the 128 px pack. If the detector tells the two real
+sources apart, a generator that learns the mixture is partly judged for imitating the wrong photos.
+
+For each detector seed this trains the evaluation's detector (same recipe, 2,000 + 2,000 faces) on
+  * 128 px-pack train faces against low-res-extra faces, judged on held-out test faces against other
+    low-res-extra faces (real against real, two sources), and
+  * 128 px-pack train faces against other 128 px-pack train faces, judged on test faces against
+    validation faces (real against real, one source: the detector's floor, about 50 %).
+It also reports the fine detail per luma and colour channel (`metrics.detail_energy`) of each source
+and of any model bundles given, on the evaluation's test attribute sets.
+
+    python bench/bench_sources.py --seeds 0 1 2 --models models/default --out bench/results/sources.json
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT)]
+
+from composer.cli.validate import check_output_file  # noqa: E402
+from composer.errors import ComposerError  # noqa: E402
+from composer.gan.bundle import load_bundle  # noqa: E402
+from composer.train.data import LOWRES_PACK, load_celeba  # noqa: E402
+from composer.train.detector import DetectorConfig, fit_detector  # noqa: E402
+from composer.train.evaluate import caption_of, generate, spread  # noqa: E402
+from composer.train.metrics import detail_energy  # noqa: E402
+
+
+def lowres_faces(folder: Path, n: int) -> np.ndarray:
+    """The first n official-train faces of the 64 px low-res pack (none of them is in the 128 px pack)."""
+    both = load_celeba(folder, "train", 64, lowres_extra=True)
+    main = load_celeba(folder, "train", 64)
+    extra = both.images[len(main):]
+    if len(extra) < n:
+        raise ComposerError(f"{folder / LOWRES_PACK} holds {len(extra)} train faces; need {n}")
+    return extra[:n]
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--data", type=Path, default=ROOT.parent / "shared/data/celeba")
+    p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2], help="detector seeds")
+    p.add_argument("--train", type=int, default=2000, help="faces per class to train each detector on")
+    p.add_argument("--held-out", type=int, default=1000, help="faces per class to judge it on")
+    p.add_argument("--models", nargs="*", type=Path, default=[], help="bundles whose detail to report too")
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--out", type=Path, default=ROOT / "bench/results/sources.json")
+    a = p.parse_args(argv)
+    torch.set_num_threads(a.threads)
+    n, m = a.train, a.held_out
+    try:
+        check_output_file(a.out, "--out")
+        models = [load_bundle(path) for path in a.models]
+        main_train = load_celeba(a.data, "train", 64, limit=2 * n).images
+        test = load_celeba(a.data, "test", 64)
+        val = load_celeba(a.data, "val", 64).images[:m]
+        low = lowres_faces(a.data, n + m)
+    except ComposerError as e:
+        p.error(str(e))
+    if len(test) < m or len(val) < m or len(main_train) < 2 * n:
+        p.error(f"need {2 * n} train, {m} test and {m} validation faces")
+    pairs = {"128px_pack_vs_lowres_extra": (main_train[:n], low[:n], test.images[:m], low[n:n + m]),
+             "128px_pack_vs_128px_pack": (main_train[:n], main_train[n:2 * n], test.images[:m], val)}
+    doc = {"seeds": a.seeds, "train_per_class": n, "held_out_per_class": m, "detector": DetectorConfig().to_json(),
+           "detectors": {}, "detail": {}}
+    for name, (real_a, real_b, held_a, held_b) in pairs.items():
+        t0 = time.perf_counter()
+        accs = []
+        for s in a.seeds:
+            _, metrics = fit_detector(real_a, real_b, held_a, held_b, DetectorConfig(seed=s), log=lambda *_: None)
+            accs.append(metrics["held_out"]["accuracy"])
+        doc["detectors"][name] = {"held_out_accuracy": spread(accs), "by_seed": accs,
+                                  "seconds": round(time.perf_counter() - t0, 1)}
+        acc = doc["detectors"][name]["held_out_accuracy"]
+        print(f"detector, {name.replace('_', ' ')}: held-out accuracy {acc['median']:.3f} "
+              f"({acc['min']:.3f}-{acc['max']:.3f}) over seeds {a.seeds}", flush=True)
+    sources = {"128 px pack, test (resized to 64)": test.images[:m], "128 px pack, train": main_train[:m],
+               "low-res extra, train": low[:m]}
+    for path, model in zip(a.models, models):
+        rows = test.labels[:m]
+        sources[f"{path} ({model.sha256[:8]})"] = generate(model, [caption_of(r) for r in rows], 0)
+    ref = detail_energy(test.images[:m])
+    for name, images in sources.items():
+        e = detail_energy(images)
+        doc["detail"][name] = {**e, **{f"{k}_ratio_to_test": e[k] / ref[k] for k in e}}
+        print(f"detail, {name}: luma {e['luma']:.0f} ({e['luma'] / ref['luma']:.2f}x test), "
+              f"Cr {e['cr']:.1f} ({e['cr'] / ref['cr']:.2f}x), Cb {e['cb']:.1f} ({e['cb'] / ref['cb']:.2f}x)", flush=True)
+    a.out.parent.mkdir(parents=True, exist_ok=True)
+    a.out.write_text(json.dumps(doc, indent=1), "utf-8")
+    print(f"written to {a.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
