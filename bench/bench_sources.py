@@ -9,7 +9,10 @@ For each detector seed this trains the evaluation's detector (same recipe, 2,000
   * 128 px-pack train faces against low-res-extra faces, judged on held-out test faces against other
     low-res-extra faces (real against real, two sources), and
   * 128 px-pack train faces against other 128 px-pack train faces, judged on test faces against
-    validation faces (real against real, one source: the detector's floor, about 50 %).
+    validation faces (real against real, one source: the detector's floor, about 50 %), and
+  * 128 px-pack train faces against real faces mixed as `composer train` mixes them (15,979 : 9,017),
+    judged on test faces against such a mix of validation and other low-res faces: what a generator
+    that had learned its training data perfectly would score, the floor for a model trained on both.
 It also reports the fine detail per luma and colour channel (`metrics.detail_energy`) of each source
 and of any model bundles given, on the evaluation's test attribute sets.
 
@@ -36,6 +39,9 @@ from composer.train.data import LOWRES_PACK, load_celeba  # noqa: E402
 from composer.train.detector import DetectorConfig, fit_detector  # noqa: E402
 from composer.train.evaluate import caption_of, generate, spread  # noqa: E402
 from composer.train.metrics import detail_energy  # noqa: E402
+
+
+MIX = 9017 / (15979 + 9017)   # the share of low-res-extra faces among the 64 px training faces
 
 
 def lowres_faces(folder: Path, n: int) -> np.ndarray:
@@ -71,9 +77,13 @@ def main(argv=None) -> int:
         p.error(str(e))
     if len(test) < m or len(val) < m or len(main_train) < 2 * n:
         p.error(f"need {2 * n} train, {m} test and {m} validation faces")
+    k_tr, k_ho = round(n * MIX), round(m * MIX)      # low-res faces in the mixed training / held-out sets
+    mixed_train = np.concatenate([main_train[n:2 * n - k_tr], low[:k_tr]])
+    mixed_held = np.concatenate([val[:m - k_ho], low[n:n + k_ho]])
     pairs = {"128px_pack_vs_lowres_extra": (main_train[:n], low[:n], test.images[:m], low[n:n + m]),
-             "128px_pack_vs_128px_pack": (main_train[:n], main_train[n:2 * n], test.images[:m], val)}
-    doc = {"seeds": a.seeds, "train_per_class": n, "held_out_per_class": m, "detector": DetectorConfig().to_json(),
+             "128px_pack_vs_128px_pack": (main_train[:n], main_train[n:2 * n], test.images[:m], val),
+             "128px_pack_vs_training_mix": (main_train[:n], mixed_train, test.images[:m], mixed_held)}
+    doc = {"seeds": a.seeds, "lowres_share_of_mix": MIX, "train_per_class": n, "held_out_per_class": m, "detector": DetectorConfig().to_json(),
            "detectors": {}, "detail": {}}
     for name, (real_a, real_b, held_a, held_b) in pairs.items():
         t0 = time.perf_counter()
