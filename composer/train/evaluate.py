@@ -233,7 +233,8 @@ def evaluate(model: LoadedModel, clf: Classifier, data_folder: Path, cfg: EvalCo
     return report
 
 
-# Headline figures of a report: name -> (how to read it, which way is better; None for floors).
+# Headline figures of a report: name -> (how to read it, which way is better: "higher", "lower",
+# "nearer 1" for ratios to real photos; None for floors).
 MEASURES: dict[str, tuple[Callable[[dict], Optional[float]], Optional[str]]] = {
     "agreement_ratio": (lambda r: r["agreement"]["all_attributes_generated"] / r["agreement"]["all_attributes_real"],
                         "higher"),
@@ -249,8 +250,8 @@ MEASURES: dict[str, tuple[Callable[[dict], Optional[float]], Optional[str]]] = {
     "diversity_ratio": (lambda r: r["diversity"]["ratio"], "higher"),
     "washed_out_rate": (lambda r: r["washed_out"]["generated"], "lower"),
     "washed_out_rate_real": (lambda r: r["washed_out"]["real_test"], None),
-    "luma_detail_ratio": (lambda r: r["detail"]["ratio"]["luma"], None),
-    "colour_detail_ratio": (lambda r: _mean_of(r["detail"]["ratio"]["cr"], r["detail"]["ratio"]["cb"]), None),
+    "luma_detail_ratio": (lambda r: r["detail"]["ratio"]["luma"], "nearer 1"),
+    "colour_detail_ratio": (lambda r: _mean_of(r["detail"]["ratio"]["cr"], r["detail"]["ratio"]["cb"]), "nearer 1"),
     "detector_accuracy": (lambda r: r["detector"]["held_out_accuracy"], "lower"),
     "detector_auc": (lambda r: r["detector"]["held_out"]["auc"], "lower"),
     "detector_accuracy_epoch1": (lambda r: r["detector"]["held_out_accuracy_by_epoch"][0], "lower"),
