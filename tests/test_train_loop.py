@@ -46,7 +46,7 @@ def test_discriminator_loss_parts_and_grads():
     fake = G(torch.randn(4, cfg.nz), sent)
     loss, parts = discriminator_loss(D, real, fake, sent, torch.roll(sent, 1, 0))
     loss.backward()
-    assert set(parts) == {"d_real", "d_fake", "d_mis", "gp"}
+    assert set(parts) == {"d_real", "d_fake", "d_mis", "gp", "real_spread"}
     assert all(p.grad is not None for p in D.parameters() if p.requires_grad)
     assert all(p.grad is None for p in G.parameters())  # fakes are detached for D
 
