@@ -39,13 +39,10 @@ sys.path[:0] = [str(ROOT)]
 from composer.cli.validate import check_output_file  # noqa: E402
 from composer.errors import ComposerError  # noqa: E402
 from composer.gan.bundle import load_bundle  # noqa: E402
-from composer.train.data import LOWRES_PACK, load_celeba  # noqa: E402
+from composer.train.data import TRAIN_PACK, FaceData, load_celeba  # noqa: E402
 from composer.train.detector import DetectorConfig, fit_detector  # noqa: E402
 from composer.train.evaluate import caption_of, generate, spread  # noqa: E402
 from composer.train.metrics import detail_energy  # noqa: E402
-
-
-MIX = 9017 / (15979 + 9017)   # the share of low-res-extra faces among the 64 px training faces
 
 
 def smooth_colour(images: np.ndarray, sigma: float) -> np.ndarray:
@@ -74,14 +71,18 @@ PROBES = {"as generated": lambda x: x, "colour smoothed, sigma 0.5": lambda x: s
           "luma sharpened, 0.3": lambda x: sharpen_luma(x, 0.3)}
 
 
-def lowres_faces(folder: Path, n: int) -> np.ndarray:
-    """The first n official-train faces of the 64 px low-res pack (none of them is in the 128 px pack)."""
+def split_sources(folder: Path) -> tuple[FaceData, np.ndarray]:
+    """The 64 px training faces as `composer train` loads them, decoded once and split by source:
+    (the 128 px pack's faces with their labels, the low-res-extra faces). The 128 px pack comes first."""
     both = load_celeba(folder, "train", 64, lowres_extra=True)
-    main = load_celeba(folder, "train", 64)
-    extra = both.images[len(main):]
-    if len(extra) < n:
-        raise ComposerError(f"{folder / LOWRES_PACK} holds {len(extra)} train faces; need {n}")
-    return extra[:n]
+    main_ids = set(np.load(folder / TRAIN_PACK)["ids"].tolist())
+    k = sum(int(name.split(".")[0]) in main_ids for name in both.ids)
+    main = FaceData(both.images[:k], both.labels[:k], both.label_names, both.ids[:k], both.kind)
+    return main, both.images[k:]
+
+
+def detail_line(e: dict, ref: dict) -> str:
+    return f"luma {e['luma'] / ref['luma']:.2f}x, Cr {e['cr'] / ref['cr']:.2f}x, Cb {e['cb'] / ref['cb']:.2f}x test"
 
 
 def main(argv=None) -> int:
@@ -101,21 +102,22 @@ def main(argv=None) -> int:
     try:
         check_output_file(a.out, "--out")
         models = [load_bundle(path) for path in a.models]
-        main_train = load_celeba(a.data, "train", 64, limit=2 * n).images
+        main, low = split_sources(a.data)
         test = load_celeba(a.data, "test", 64)
         val = load_celeba(a.data, "val", 64).images[:m]
-        low = lowres_faces(a.data, n + m)
     except ComposerError as e:
         p.error(str(e))
-    if len(test) < m or len(val) < m or len(main_train) < 2 * n:
-        p.error(f"need {2 * n} train, {m} test and {m} validation faces")
-    k_tr, k_ho = round(n * MIX), round(m * MIX)      # low-res faces in the mixed training / held-out sets
+    main_train = main.images[:2 * n]
+    if len(test) < m or len(val) < m or len(main_train) < 2 * n or len(low) < n + m:
+        p.error(f"need {2 * n} train, {m} test, {m} validation and {n + m} low-res-extra faces")
+    mix = len(low) / (len(low) + len(main))          # the share of low-res faces among the training faces
+    k_tr, k_ho = round(n * mix), round(m * mix)      # low-res faces in the mixed training / held-out sets
     mixed_train = np.concatenate([main_train[n:2 * n - k_tr], low[:k_tr]])
     mixed_held = np.concatenate([val[:m - k_ho], low[n:n + k_ho]])
     pairs = {"128px_pack_vs_lowres_extra": (main_train[:n], low[:n], test.images[:m], low[n:n + m]),
              "128px_pack_vs_128px_pack": (main_train[:n], main_train[n:2 * n], test.images[:m], val),
              "128px_pack_vs_training_mix": (main_train[:n], mixed_train, test.images[:m], mixed_held)}
-    doc = {"seeds": a.seeds, "lowres_share_of_mix": MIX, "train_per_class": n, "held_out_per_class": m, "detector": DetectorConfig().to_json(),
+    doc = {"seeds": a.seeds, "lowres_share_of_mix": mix, "train_per_class": n, "held_out_per_class": m, "detector": DetectorConfig().to_json(),
            "detectors": {}, "detail": {}}
     for name, (real_a, real_b, held_a, held_b) in pairs.items():
         t0 = time.perf_counter()
@@ -137,15 +139,13 @@ def main(argv=None) -> int:
     for name, images in sources.items():
         e = detail_energy(images)
         doc["detail"][name] = {**e, **{f"{k}_ratio_to_test": e[k] / ref[k] for k in e}}
-        print(f"detail, {name}: luma {e['luma']:.0f} ({e['luma'] / ref['luma']:.2f}x test), "
-              f"Cr {e['cr']:.1f} ({e['cr'] / ref['cr']:.2f}x), Cb {e['cb']:.1f} ({e['cb'] / ref['cb']:.2f}x)", flush=True)
+        print(f"detail, {name}: {detail_line(e, ref)}", flush=True)
     if a.probes:
         doc["probes"] = {}
         for path, model in zip(a.models, models):
             # the evaluation's protocol: portraits of train attribute sets to train on, of test sets
             # (another latent seed) to judge
-            train_labels = load_celeba(a.data, "train", 64, limit=n).labels
-            fake_train = generate(model, [caption_of(r) for r in train_labels], 0)
+            fake_train = generate(model, [caption_of(r) for r in main.labels[:n]], 0)
             fake_held = generate(model, [caption_of(r) for r in test.labels[:m]], 1)
             rows = doc["probes"][str(path)] = {}
             for name, probe in PROBES.items():
@@ -155,8 +155,7 @@ def main(argv=None) -> int:
                 rows[name] = {"held_out_accuracy": spread(accs), "by_seed": accs, "detail": detail_energy(fh)}
                 acc, e = rows[name]["held_out_accuracy"], rows[name]["detail"]
                 print(f"probe, {path}, {name}: detector {acc['median']:.3f} ({acc['min']:.3f}-{acc['max']:.3f}); "
-                      f"detail luma {e['luma'] / ref['luma']:.2f}x, Cr {e['cr'] / ref['cr']:.2f}x, "
-                      f"Cb {e['cb'] / ref['cb']:.2f}x test", flush=True)
+                      f"detail {detail_line(e, ref)}", flush=True)
     a.out.parent.mkdir(parents=True, exist_ok=True)
     a.out.write_text(json.dumps(doc, indent=1), "utf-8")
     print(f"written to {a.out}")

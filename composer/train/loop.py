@@ -35,7 +35,7 @@ from composer.train.config import TrainConfig
 from composer.train.data import FaceData, load_celeba_labels, load_faces
 from composer.train.diffaug import DiffAugmentConfig, augmenter
 from composer.train.losses import (discriminator_loss, ema_decay_at, ema_update, feature_diversity_loss,
-                                   generator_loss, mode_seeking_loss)
+                                   generator_hinge, generator_loss, mode_seeking_loss)
 from composer.train.state import load_state, save_state
 from composer.train.text_encoder import (EncoderTrainConfig, caption_writer, encode_texts,
                                          finetune_text_encoder, fit_text_encoder)
@@ -230,7 +230,7 @@ def generator_step_loss(G, D, z: torch.Tensor, sent: torch.Tensor, augment, mode
     sent = torch.cat([sent[:h], sent[:h]])
     fake = G(z, sent)
     feats = D.features(augment(fake) if augment is not None else fake)
-    loss = -D.logits(feats, sent).mean()
+    loss = generator_hinge(D, feats, sent)
     terms = {}
     if mode_seeking:
         terms["ms"] = mode_seeking_loss(fake[:h], fake[h:2 * h], z[:h], z[h:2 * h])

@@ -71,7 +71,13 @@ def generator_loss(disc, fake: torch.Tensor, sentences: torch.Tensor,
     """Hinge generator loss: raise the matching-aware score of fakes (seen through the same
     augmentation as in the D step, so G is not pushed to produce augmentation artefacts)."""
     seen = augment(fake) if augment is not None else fake
-    return -disc.logits(disc.features(seen), sentences).mean()
+    return generator_hinge(disc, disc.features(seen), sentences)
+
+
+def generator_hinge(disc, features: torch.Tensor, sentences: torch.Tensor) -> torch.Tensor:
+    """The generator's hinge term from the discriminator's features of the fakes it saw, for a G step
+    that needs those features for another term as well (`feature_diversity_loss`)."""
+    return -disc.logits(features, sentences).mean()
 
 
 def mode_seeking_loss(fake_a: torch.Tensor, fake_b: torch.Tensor, z_a: torch.Tensor, z_b: torch.Tensor,
